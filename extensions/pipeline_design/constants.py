@@ -1,0 +1,90 @@
+"""Every constant the design rules use, with where it comes from.
+
+docs/design-rules.md cites each one. Replace a constant by a measured value
+when we have one, and say so in its comment.
+"""
+
+from __future__ import annotations
+
+# --- Kafka --------------------------------------------------------------------
+# What one producer writes into one partition. Confluent's partition guidance
+# quotes "tens of MB/s"; 10 MB/s is the conservative end.
+KAFKA_PRODUCER_MB_S_PER_PARTITION = 10.0
+# Write capacity of one broker after replication, for a rough broker count
+# (Kafka: The Definitive Guide, ch. 2, "how many brokers").
+KAFKA_BROKER_WRITE_MB_S = 75.0
+KAFKA_REPLICATION_FACTOR = 3
+KAFKA_MIN_BROKERS = 3
+# Partitions cannot shrink and adding them re-shuffles keys: size for the growth
+# horizon and round up to a power of two so 2, 4, 8... consumers divide them evenly.
+KAFKA_MIN_PARTITIONS = 3
+
+# --- Stream engines -------------------------------------------------------------
+# Events one Flink slot parses, deduplicates and windows per second (~1 KB JSON
+# events, RocksDB state). Conservative planning figure; measure it on your data.
+FLINK_EVENTS_S_PER_SLOT = 10_000
+FLINK_SLOTS_PER_TASKMANAGER = 4
+FLINK_TASKMANAGER_VCPU = 4
+# A real Faust worker processed ~1.3k events/s on our 2-core machines (STACK_NOTES.md).
+FAUST_EVENTS_S_PER_WORKER = 1_300
+# Past this many workers, operating Faust costs more than running Flink.
+FAUST_MAX_RECOMMENDED_WORKERS = 8
+# Checkpoints publish exactly-once transactional sinks, so the interval cannot
+# exceed the latency target; below 10 s the checkpoint overhead dominates.
+CHECKPOINT_MIN_S = 10
+CHECKPOINT_MAX_S = 300
+# Keyed dedup state: keys live for the dedup window; bytes per key include the
+# key (a UUID), the timestamp and the state backend's per-entry overhead.
+DEDUP_WINDOW_S = 3_600
+STATE_BYTES_PER_KEY = 100
+# Above this much keyed state per slot, heap state risks long GC pauses: use RocksDB.
+HEAP_STATE_LIMIT_MB_PER_SLOT = 512
+
+# --- Batch engines --------------------------------------------------------------
+# Spark reads input in splits of this size (spark.sql.files.maxPartitionBytes).
+SPARK_SPLIT_MB = 128
+# Input (as stored: gzip JSON/CSV, Parquet) one Spark core turns into clean
+# Parquet per second, with one shuffle (dedup) and one broadcast join.
+# Conservative planning figure (~15-20 MB/s of decompressed JSON).
+SPARK_CORE_MB_S = 2.5
+# Executors of 4-5 cores keep HDFS/S3 client throughput good without huge JVMs.
+SPARK_CORES_PER_EXECUTOR = 5
+# Memory per core: shuffle- and join-heavy jobs (dedup, enrichment) need more.
+SPARK_MEMORY_GB_PER_CORE_SHUFFLE = 4
+SPARK_MEMORY_GB_PER_CORE_LIGHT = 2
+SPARK_DRIVER_MEMORY_GB = 4
+# A run must finish within this share of the SLA, leaving the rest for a retry.
+SLA_HEADROOM = 0.5
+# Target size of one shuffle partition (adaptive query execution coalesces smaller ones).
+SHUFFLE_PARTITION_MB = 128
+# Polars (lazy, streaming engine) on one node while the peak input of a run stays
+# below this: a 64 GB machine with room for decoding and joins.
+POLARS_MAX_RUN_GB = 20.0
+# Single-node throughput for cost and duration estimates.
+POLARS_NODE_MB_S = 50.0
+POLARS_NODE_VCPU = 8
+
+# --- Storage --------------------------------------------------------------------
+# Stored size of each zone as a share of the ingested bytes (zstd Parquet on
+# text-like input compresses ~4x; gold holds aggregates only).
+RAW_STORED_RATIO = 0.25
+CLEAN_STORED_RATIO = 0.25
+GOLD_STORED_RATIO = 0.02
+RETENTION_DAYS_RAW = 90
+RETENTION_DAYS_RAW_PERSONAL_DATA = 30  # GDPR storage limitation / HIPAA minimum necessary
+RETENTION_DAYS_CLEAN = 365
+RETENTION_DAYS_GOLD = 1_095
+RETENTION_DAYS_QUARANTINE = 30
+RETENTION_DAYS_AUDIT = 90
+RETENTION_DAYS_AUDIT_SOC2 = 365  # SOC 2 auditors look back over a 12-month period
+RETENTION_DAYS_AUDIT_HIPAA = 2_190  # HIPAA: six years (45 CFR 164.316(b)(2))
+
+# --- Unit prices (USD, on-demand list prices, rounded; region-agnostic) ---------
+PRICE_OBJECT_STORAGE_GB_MONTH = 0.023  # S3 Standard, first 50 TB
+PRICE_VCPU_HOUR = 0.048  # general-purpose VM, 4 GB RAM per vCPU
+PRICE_KAFKA_BROKER_HOUR = 0.21  # managed Kafka broker, 2 vCPU / 8 GB
+PRICE_SNOWFLAKE_CREDIT = 3.0  # Snowflake Enterprise, one credit
+SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day
+PRICE_POSTGRES_HOUR = 0.18  # managed PostgreSQL, 2 vCPU / 8 GB
+HOURS_PER_MONTH = 730
+DAYS_PER_MONTH = 30.4

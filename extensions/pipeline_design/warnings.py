@@ -1,0 +1,92 @@
+"""Soft problems: allowed, but the design documents and `copier copy` point them out."""
+
+from __future__ import annotations
+
+from . import constants as c
+from .answers import Answers
+from .sizing import BatchRun, Throughput, faust_workers_needed
+
+# The team skill that covers each stack choice.
+SKILL_OF = {
+    "airflow": "airflow",
+    "dagster": "dagster",
+    "prefect": "prefect",
+    "spark": "spark",
+    "flink": "flink",
+}
+
+
+def design_warnings(
+    a: Answers,
+    stack: dict[str, str | None],
+    run: BatchRun | None,
+    throughput: Throughput | None,
+    advised_orchestrator: str,
+) -> list[str]:
+    found: list[str] = []
+    # Skills: a cluster engine nobody on the team has run is a risk to plan for, and
+    # so is an orchestrator picked over the advice without the skill. (The advised
+    # orchestrator's rationale already says when the team knows none.)
+    for role in ("orchestrator", "batch_engine", "stream_engine"):
+        choice = stack.get(role)
+        if choice not in SKILL_OF or SKILL_OF[choice] in a.team_skills:
+            continue
+        if role == "orchestrator" and choice == advised_orchestrator:
+            continue
+        found.append(
+            f"{role} {choice!r} is not among the team's skills {list(a.team_skills)}: "
+            "plan training time (docs/IMPLEMENTATION_PLAN.md adds it) or pick a stack the "
+            "team knows."
+        )
+    if a.has_kafka and "kafka" not in a.team_skills:
+        found.append(
+            "kafka is a source but not among the team's skills: consumer groups, offsets and "
+            "partition keys need an owner; plan training before going live."
+        )
+    if throughput and stack.get("stream_engine") == "faust":
+        workers = faust_workers_needed(throughput)
+        if workers > c.FAUST_MAX_RECOMMENDED_WORKERS:
+            found.append(
+                f"Faust at {throughput.events_s_peak:,} events/s peak needs ~{workers} workers "
+                f"(~{c.FAUST_EVENTS_S_PER_WORKER:,} events/s each); Flink is recommended above "
+                f"{c.FAUST_MAX_RECOMMENDED_WORKERS} workers."
+            )
+    if run and stack.get("batch_engine") == "polars" and run.gb_per_run_peak > c.POLARS_MAX_RUN_GB:
+        found.append(
+            f"Polars on one node for a {run.gb_per_run_peak:,.0f} GB peak run exceeds the "
+            f"{c.POLARS_MAX_RUN_GB:g} GB single-node budget; Spark is recommended."
+        )
+    if run and stack.get("batch_engine") == "spark" and run.gb_per_run_peak < 1:
+        found.append(
+            f"Spark for a {run.gb_per_run_peak:.2f} GB peak run pays ~20 s of session start-up "
+            "and a cluster to operate; Polars would do it in seconds on one node."
+        )
+    if a.has_streaming and a.streaming_latency_seconds < c.CHECKPOINT_MIN_S:
+        found.append(
+            f"A {a.streaming_latency_seconds} s latency target is below the "
+            f"{c.CHECKPOINT_MIN_S} s minimum checkpoint interval: exactly-once sinks publish on "
+            "checkpoint, so use idempotent at-least-once sinks for this latency."
+        )
+    if "files" in a.sources and a.files_location == "s3" and a.cloud in ("gcp", "azure"):
+        found.append(
+            f"files are read from S3 while cloud is {a.cloud!r}: cross-cloud egress is billed "
+            "per GB; consider the cloud's own object store."
+        )
+    if a.warehouse == "snowflake" and a.cloud == "local":
+        found.append(
+            "warehouse 'snowflake' is a hosted service: the generated project needs Snowflake "
+            "credentials to load; its tests use an embedded stand-in."
+        )
+    if {"gdpr", "hipaa"} & set(a.compliance) and "pii_masking" not in a.compliance:
+        found.append(
+            "gdpr/hipaa without pii_masking: personal data will still be pseudonymised, "
+            "because both regulations require it; pii_masking is implied."
+        )
+    if not a.quality_checks:
+        found.append("No quality checks selected: bad data will reach the warehouse unnoticed.")
+    if a.team_size == 1 and a.processing_mode == "hybrid":
+        found.append(
+            "One engineer operating a stream and a batch path: on-call has no backup; keep the "
+            "stack as small as possible."
+        )
+    return found
