@@ -23,7 +23,7 @@ from jinja2.runtime import Context
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline_design import (  # noqa: E402
+from pipeline_design import (
     QUESTION_ORDER,
     Answers,
     DesignError,
@@ -32,7 +32,7 @@ from pipeline_design import (  # noqa: E402
     check,
     recommend,
 )
-from pipeline_design.names import slugify  # noqa: E402
+from pipeline_design.names import slugify
 
 
 def _answers_up_to(context: Context | dict[str, Any], key: str) -> Answers:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import constants as c
+from .answers import Answers
+from .sizing import BatchRun, KafkaSizing, PolarsSizing, SparkSizing, Storage, StreamSizing
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,31 @@ def warehouse_line(warehouse: str) -> CostLine:
         unit_price="$0",
         usd_per_month=0.0,
     )
+
+
+def monthly_cost(
+    a: Answers,
+    store: Storage,
+    run: BatchRun | None,
+    spark: SparkSizing | None,
+    polars: PolarsSizing | None,
+    stream: StreamSizing | None,
+    kafka: KafkaSizing | None,
+) -> CostEstimate:
+    """Every line at the growth horizon's steady volume; stream compute sized for the peak."""
+    lines = [storage_line(store.retained_gb_at_horizon)]
+    if run and spark:
+        core_hours = run.gb_per_run_horizon * 1024 / c.SPARK_CORE_MB_S / 3600
+        lines.append(batch_compute_line("Spark", core_hours, run.runs_per_day))
+    if run and polars:
+        node_hours = run.gb_per_run_horizon * 1024 / c.POLARS_NODE_MB_S / 3600
+        lines.append(
+            batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU, run.runs_per_day)
+        )
+    if stream:
+        per_worker = c.FLINK_TASKMANAGER_VCPU if stream.engine == "flink" else 1
+        lines.append(stream_compute_line(stream.engine.capitalize(), stream.workers * per_worker))
+    if kafka:
+        lines.append(kafka_line(kafka.brokers))
+    lines.append(warehouse_line(a.warehouse))
+    return CostEstimate(tuple(lines))

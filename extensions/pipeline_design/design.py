@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import cost, recommend
+from . import constants as c
+from . import recommend
 from .answers import Answers
-from .cost import CostEstimate
+from .cost import CostEstimate, monthly_cost
 from .plan import Phase, implementation_plan
 from .sizing import (
     BatchRun,
@@ -28,8 +29,6 @@ from .sizing import (
 )
 from .validation import Problem, problems
 from .warnings import design_warnings
-
-from . import constants as c  # noqa: I001  (kept last: read as "c.NAME")
 
 
 class DesignError(ValueError):
@@ -113,7 +112,7 @@ def build_design(a: Answers) -> Design:
 
     keep = retention(a)
     store = storage(a, throughput.gb_per_day_today if throughput else 0.0, keep)
-    estimate = _cost(a, store, run, spark, polars, stream, kafka)
+    estimate = monthly_cost(a, store, run, spark, polars, stream, kafka)
     return Design(
         answers=a,
         stack=stack,
@@ -146,9 +145,7 @@ def _rationale(a: Answers, stack: Stack) -> dict[str, str]:
         if chosen == advised:
             reasons[key] = why
         else:
-            reasons[key] = (
-                f"Chosen by the team over the advised {advised!r} (advice: {why})"
-            )
+            reasons[key] = f"Chosen by the team over the advised {advised!r} (advice: {why})"
     reasons["warehouse"] = {
         "duckdb": "DuckDB is embedded: the warehouse is a file next to the pipeline, with no "
         f"server to run for {a.batch_gb_per_day:g} GB/day.",
@@ -164,29 +161,6 @@ def _rationale(a: Answers, stack: Stack) -> dict[str, str]:
         "idempotent upserts and erasure.",
     }[a.lake_format]
     return reasons
-
-
-def _cost(a, store, run, spark, polars, stream, kafka) -> CostEstimate:  # type: ignore[no-untyped-def]
-    lines = [cost.storage_line(store.retained_gb_at_horizon)]
-    if spark and run:
-        core_hours = (
-            run.gb_per_run_horizon * 1024 / c.SPARK_CORE_MB_S / 3600
-        )
-        lines.append(cost.batch_compute_line("Spark", core_hours, run.runs_per_day))
-    if polars and run:
-        node_hours = max(polars.est_run_minutes_peak / a.peak_factor, 1) / 60
-        lines.append(
-            cost.batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU, run.runs_per_day)
-        )
-    if stream:
-        vcpus = (
-            stream.workers * c.FLINK_TASKMANAGER_VCPU if stream.engine == "flink" else stream.workers
-        )
-        lines.append(cost.stream_compute_line(stream.engine.capitalize(), vcpus))
-    if kafka:
-        lines.append(cost.kafka_line(kafka.brokers))
-    lines.append(cost.warehouse_line(a.warehouse))
-    return CostEstimate(tuple(lines))
 
 
 def components(a: Answers, stack: Stack) -> frozenset[str]:

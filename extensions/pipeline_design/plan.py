@@ -33,71 +33,114 @@ def _calendar(person_weeks: float, team_size: int) -> float:
 
 def implementation_plan(a: Answers, stack: dict[str, str | None]) -> list[Phase]:
     factor = LEVEL_FACTOR[a.team_level]
-    unknown = [t for t in stack.values() if t in ("airflow", "dagster", "prefect", "spark", "flink")
-               and t not in a.team_skills]
+    unknown = [
+        t
+        for t in stack.values()
+        if t in ("airflow", "dagster", "prefect", "spark", "flink") and t not in a.team_skills
+    ]
     raw: list[tuple[str, str, tuple[str, ...], str, float]] = []
     if unknown:
-        raw.append((
-            "Training",
-            f"Get the team productive on {', '.join(unknown)}.",
-            tuple(f"One worked example in {tool} run by every engineer" for tool in unknown),
-            "Every engineer has run and changed the generated pipeline locally.",
-            TRAINING_WEEKS_PER_UNKNOWN_TOOL * len(unknown) * a.team_size,
-        ))
-    raw.append((
-        "Foundation",
-        "The generated repository runs locally and in CI on sample data.",
-        ("Repository, CI and pre-commit green", "Contracts reviewed for each dataset",
-         "Secrets in the environment, never in the repo"),
-        "`make test` passes in CI on every merge request.",
-        2.0,
-    ))
-    raw.append((
-        "Batch ingestion" if a.has_batch else "Stream ingestion",
-        f"Real data from {', '.join(a.sources)} lands in the raw and clean zones.",
-        ("Source connectors with retries and incremental cursors",
-         "Quarantine with reasons for malformed rows", "Idempotent loads, rerun tested"),
-        "A week of production data processed with rows_in = loaded + quarantined + duplicates.",
-        3.0 + len(a.sources),
-    ))
-    raw.append((
-        "Quality and privacy",
-        "Checks gate every load; personal data is pseudonymised before the clean zone.",
-        (f"Quality checks: {', '.join(a.quality_checks) or 'none selected'}",
-         f"Compliance controls: {', '.join(a.compliance) or 'none selected'}",
-         "Right-to-erasure procedure rehearsed"),
-        "No raw PII outside the raw zone; failed checks stop the load.",
-        2.0 + 0.5 * len(a.compliance),
-    ))
+        raw.append(
+            (
+                "Training",
+                f"Get the team productive on {', '.join(unknown)}.",
+                tuple(f"One worked example in {tool} run by every engineer" for tool in unknown),
+                "Every engineer has run and changed the generated pipeline locally.",
+                TRAINING_WEEKS_PER_UNKNOWN_TOOL * len(unknown) * a.team_size,
+            )
+        )
+    raw.append(
+        (
+            "Foundation",
+            "The generated repository runs locally and in CI on sample data.",
+            (
+                "Repository, CI and pre-commit green",
+                "Contracts reviewed for each dataset",
+                "Secrets in the environment, never in the repo",
+            ),
+            "`make test` passes in CI on every merge request.",
+            2.0,
+        )
+    )
+    raw.append(
+        (
+            "Batch ingestion" if a.has_batch else "Stream ingestion",
+            f"Real data from {', '.join(a.sources)} lands in the raw and clean zones.",
+            (
+                "Source connectors with retries and incremental cursors",
+                "Quarantine with reasons for malformed rows",
+                "Idempotent loads, rerun tested",
+            ),
+            "A week of production data processed with rows_in = loaded + quarantined + duplicates.",
+            3.0 + len(a.sources),
+        )
+    )
+    raw.append(
+        (
+            "Quality and privacy",
+            "Checks gate every load; personal data is pseudonymised before the clean zone.",
+            (
+                f"Quality checks: {', '.join(a.quality_checks) or 'none selected'}",
+                f"Compliance controls: {', '.join(a.compliance) or 'none selected'}",
+                "Right-to-erasure procedure rehearsed",
+            ),
+            "No raw PII outside the raw zone; failed checks stop the load.",
+            2.0 + 0.5 * len(a.compliance),
+        )
+    )
     if a.processing_mode == "hybrid":
-        raw.append((
-            "Streaming path",
-            f"Kafka events flow through {stack.get('stream_engine')} within "
-            f"{a.streaming_latency_seconds} s.",
-            ("Topic created with the sized partitions", "Checkpointing and DLQ in place",
-             "Stream and batch results reconciled daily"),
-            "Latency target met at 2x today's rate in a load test.",
-            4.0,
-        ))
-    raw.append((
-        "Serving",
-        f"{a.warehouse} tables serve {', '.join(a.consumers) or 'the consumers'}.",
-        ("Gold tables and their documentation", "Access roles per consumer",
-         "Backfill procedure tested"),
-        "Consumers sign off on one week of data.",
-        2.0 + len(a.consumers),
-    ))
-    raw.append((
-        "Operations",
-        "The pipeline is observable and on-call ready.",
-        ("Dashboards and alert rules deployed", "Runbooks for each alert",
-         "Load test at the peak factor"),
-        f"An alert fires and is resolved by runbook; the {a.peak_factor:g}x peak is rehearsed.",
-        2.0,
-    ))
+        raw.append(
+            (
+                "Streaming path",
+                f"Kafka events flow through {stack.get('stream_engine')} within "
+                f"{a.streaming_latency_seconds} s.",
+                (
+                    "Topic created with the sized partitions",
+                    "Checkpointing and DLQ in place",
+                    "Stream and batch results reconciled daily",
+                ),
+                "Latency target met at 2x today's rate in a load test.",
+                4.0,
+            )
+        )
+    raw.append(
+        (
+            "Serving",
+            f"{a.warehouse} tables serve {', '.join(a.consumers) or 'the consumers'}.",
+            (
+                "Gold tables and their documentation",
+                "Access roles per consumer",
+                "Backfill procedure tested",
+            ),
+            "Consumers sign off on one week of data.",
+            2.0 + len(a.consumers),
+        )
+    )
+    raw.append(
+        (
+            "Operations",
+            "The pipeline is observable and on-call ready.",
+            (
+                "Dashboards and alert rules deployed",
+                "Runbooks for each alert",
+                "Load test at the peak factor",
+            ),
+            f"An alert fires and is resolved by runbook; the {a.peak_factor:g}x peak is rehearsed.",
+            2.0,
+        )
+    )
     phases = []
     for number, (name, goal, deliverables, exit_criteria, effort) in enumerate(raw):
         person_weeks = round(effort * factor, 1)
-        phases.append(Phase(number, name, goal, deliverables, exit_criteria, person_weeks,
-                            _calendar(person_weeks, a.team_size)))
+        phases.append(
+            Phase(
+                number,
+                name,
+                goal,
+                deliverables,
+                exit_criteria,
+                person_weeks,
+                _calendar(person_weeks, a.team_size),
+            )
+        )
     return phases

@@ -160,6 +160,7 @@ class SparkSizing:
     """Rules P1-P5: tasks, executor shape, dynamic allocation bounds, shuffle partitions."""
 
     input_tasks: int
+    split_mb: int
     cores_per_executor: int
     executor_memory_gb: int
     executor_memory_overhead_gb: int
@@ -200,6 +201,7 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
     steady_minutes = horizon_mb / (c.SPARK_CORE_MB_S * cores * min_executors) / 60
     return SparkSizing(
         input_tasks=tasks,
+        split_mb=c.SPARK_SPLIT_MB,
         cores_per_executor=cores,
         executor_memory_gb=memory,
         executor_memory_overhead_gb=overhead,

@@ -1,0 +1,102 @@
+"""Render the defaults, every preset and the covering set; check each output like CI would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import checks
+from cases import effective_answers, render_cases
+from pipeline_design import build_design
+from rendering import render
+
+CASES = render_cases()
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Render every case once; the tests below only read the results."""
+    out = {}
+    for name, answers in CASES.items():
+        out[name] = render(tmp_path_factory.mktemp(name), data=answers)
+    return out
+
+
+def components_of(answers: dict[str, Any]) -> frozenset[str]:
+    return build_design(effective_answers(answers)[0]).components
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
+    root = rendered[case]
+    answers = CASES[case]
+    problems = (
+        checks.no_jinja_left(root)
+        + checks.windows_safe_names(root)
+        + checks.python_compiles(root)
+        + checks.data_files_parse(root)
+        + checks.nothing_unselected(root, components_of(answers))
+        + checks.answers_recorded(root, answers)
+        + checks.ruff_clean(root)
+    )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_design_documents_are_rendered(case: str, rendered: dict[str, Path]) -> None:
+    docs = rendered[case] / "docs"
+    for name in ("ARCHITECTURE.md", "SCALABILITY.md", "IMPLEMENTATION_PLAN.md"):
+        text = (docs / name).read_text()
+        assert text.startswith("# "), name
+        assert "None" not in text, f"{name} prints a missing value as None"
+    assert "```mermaid\nflowchart LR" in (docs / "ARCHITECTURE.md").read_text()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ci_configuration_validates_against_its_schema(
+    case: str, rendered: dict[str, Path]
+) -> None:
+    root = rendered[case]
+    schemas = {
+        root / ".github" / "workflows" / "ci.yml": "vendor.github-workflows",
+        root / ".gitlab-ci.yml": "vendor.gitlab-ci",
+    }
+    present = {path: schema for path, schema in schemas.items() if path.exists()}
+    for path, schema in present.items():
+        done = subprocess.run(
+            [str(CHECK_JSONSCHEMA), "--builtin-schema", schema, str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
+    text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
+    assert "| partitions | **16** |" in text
+    assert "| parallelism | **16** |" in text
+    assert "| checkpoint interval | **60 s** |" in text
+    assert "| state backend | **rocksdb** |" in text
+    assert "| dynamic allocation | **4 - 20 executors** |" in text
+    conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
+    assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()
+
+
+def test_streaming_only_project_has_no_batch_sizing(rendered: dict[str, Path]) -> None:
+    text = (rendered["preset-iot-telemetry-streaming"] / "docs" / "SCALABILITY.md").read_text()
+    assert "## Batch runs" not in text
+    assert "## Kafka" in text
+
+
+def test_copie_renders_the_defaults(copie: Any) -> None:
+    """The same through pytest-copie, the way template users test their templates."""
+    result = copie.copy()
+    assert result.exit_code == 0, result.exception
+    assert result.answers["orchestrator"] == "dagster"
+    assert result.answers["batch_engine"] == "polars"
+    assert (result.project_dir / "docs" / "ARCHITECTURE.md").is_file()

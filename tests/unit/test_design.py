@@ -1,0 +1,125 @@
+"""The whole design for realistic answers, including the seed scenario."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline_design import Answers, DesignError, build_design
+
+PRESETS = Path(__file__).resolve().parents[2] / "presets"
+
+
+def preset(name: str) -> Answers:
+    return Answers.from_mapping(yaml.safe_load((PRESETS / f"{name}.yml").read_text()))
+
+
+def test_seed_scenario_matches_the_reference_design() -> None:
+    d = build_design(preset("hybrid-clickstream"))
+    assert d.kafka is not None and d.stream is not None and d.spark is not None
+    assert d.kafka.partitions == 16
+    assert d.stream.parallelism == 16
+    assert d.stream.checkpoint_interval_s == 60
+    assert d.stream.state_backend == "rocksdb"
+    assert (d.spark.min_executors, d.spark.max_executors) == (4, 20)
+    assert d.stack.batch_engine == "spark" and d.stack.stream_engine == "flink"
+
+
+def test_default_answers_give_the_lightest_serverless_stack() -> None:
+    d = build_design(Answers())
+    assert d.stack.as_dict() == {
+        "processing_mode": "batch",
+        "orchestrator": "dagster",
+        "batch_engine": "polars",
+        "stream_engine": None,
+        "warehouse": "duckdb",
+        "lake_format": "parquet",
+        "ci_provider": "github",
+        "cloud": "local",
+    }
+    assert d.kafka is None and d.stream is None and d.spark is None
+    assert d.polars is not None and d.polars.fits_one_node
+    assert d.warnings == []
+
+
+def test_every_preset_builds() -> None:
+    for path in PRESETS.glob("*.yml"):
+        build_design(Answers.from_mapping(yaml.safe_load(path.read_text())))
+
+
+def test_invalid_answers_raise_with_every_problem() -> None:
+    with pytest.raises(DesignError) as error:
+        build_design(Answers(project_slug="Bad Slug", consumers=("realtime_api",)))
+    assert [p.key for p in error.value.problems] == ["project_slug", "consumers"]
+    assert "project_slug" in str(error.value)
+
+
+def test_components_follow_the_answers() -> None:
+    batch = build_design(Answers()).components
+    assert {
+        "batch",
+        "batch_polars",
+        "orchestrator_dagster",
+        "warehouse_duckdb",
+        "privacy",
+        "source_files",
+        "ci_github",
+        "quality",
+    } <= batch
+    assert not {"streaming", "stream_faust", "stream_flink", "batch_spark", "audit"} & batch
+    seed = build_design(preset("hybrid-clickstream")).components
+    assert {
+        "streaming",
+        "stream_flink",
+        "batch_spark",
+        "audit",
+        "files_s3",
+        "lake_delta",
+        "erasure",
+    } <= seed
+    streaming_only = build_design(preset("iot-telemetry-streaming")).components
+    assert "batch" not in streaming_only and "streaming" in streaming_only
+
+
+def test_an_override_of_the_advice_is_recorded_in_the_rationale() -> None:
+    d = build_design(Answers(batch_engine="spark", batch_gb_per_day=0.1))
+    assert d.rationale["batch_engine"].startswith("Chosen by the team over the advised 'polars'")
+    assert any("Spark for a" in w for w in d.warnings)
+
+
+def test_warnings_for_risky_but_allowed_choices() -> None:
+    faust_at_scale = Answers.from_mapping(
+        {
+            "sources": ["kafka"],
+            "processing_mode": "streaming",
+            "events_per_second": 20_000,
+            "stream_engine": "faust",
+        }
+    )
+    warnings = build_design(faust_at_scale).warnings
+    assert any("Faust at 80,000 events/s peak needs ~62 workers" in w for w in warnings)
+    assert any("stream_engine" not in w for w in warnings)
+    airflow_unknown = build_design(Answers(orchestrator="airflow")).warnings
+    assert any(
+        "orchestrator 'airflow' is not among the team's skills" in w for w in airflow_unknown
+    )
+
+
+def test_plan_adds_training_for_unknown_tools_and_scales_with_level() -> None:
+    seed = build_design(preset("hybrid-clickstream"))
+    assert seed.plan[0].name == "Training"
+    assert "flink" in seed.plan[0].goal
+    fast = build_design(Answers(team_level="advanced")).plan
+    slow = build_design(Answers(team_level="beginner")).plan
+    assert sum(p.person_weeks for p in slow) == pytest.approx(
+        2 * sum(p.person_weeks for p in fast),
+        rel=0.05,  # each phase is rounded
+    )
+
+
+def test_cost_lines_add_up() -> None:
+    d = build_design(preset("hybrid-clickstream"))
+    assert d.cost.total_usd_per_month == round(sum(line.usd_per_month for line in d.cost.lines))
+    items = " ".join(line.item for line in d.cost.lines)
+    for part in ("storage", "Spark", "Flink", "Kafka", "Snowflake"):
+        assert part in items

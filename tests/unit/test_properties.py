@@ -1,0 +1,120 @@
+"""Property tests: any valid answers give a consistent design."""
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline_design import QUESTION_ORDER, Answers, DesignError, build_design, check, recommend
+from pipeline_design import answers as choices
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def subset(values: tuple[str, ...], min_size: int = 0) -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(values), min_size=min_size, unique=True).map(tuple)
+
+
+@st.composite
+def valid_answers(draw: st.DrawFn) -> Answers:
+    sources = draw(subset(choices.SOURCES, min_size=1))
+    base = Answers(sources=sources)
+    mode = recommend("processing_mode", base)
+    streaming = mode != "batch"
+    a = replace(
+        base,
+        processing_mode=mode,
+        files_location=draw(st.sampled_from(choices.FILES_LOCATIONS)),
+        batch_gb_per_day=draw(st.floats(0, 50_000)),
+        events_per_second=draw(st.integers(1, 2_000_000)),
+        avg_event_kb=draw(st.floats(0.01, 512)),
+        formats=draw(subset(choices.FORMATS, min_size=1)),
+        transformations=draw(subset(choices.TRANSFORMATIONS)),
+        quality_checks=draw(subset(choices.QUALITY_CHECKS)),
+        streaming_latency_seconds=draw(st.integers(1, 86_400)),
+        batch_sla_hours=draw(st.floats(0.1, 168)),
+        schedule=draw(
+            st.sampled_from(
+                ["0 2 * * *", "@hourly", "*/15 * * * *", "0 3 * * 1-5", "@weekly", "0 */6 * * *"]
+            )
+        ),
+        warehouse=draw(st.sampled_from(choices.WAREHOUSES)),
+        consumers=tuple(
+            c for c in draw(subset(choices.CONSUMERS)) if streaming or c != "realtime_api"
+        ),
+        growth_factor=draw(st.floats(1, 100)),
+        peak_factor=draw(st.floats(1, 100)),
+        team_size=draw(st.integers(1, 200)),
+        team_level=draw(st.sampled_from(choices.TEAM_LEVELS)),
+        team_skills=draw(subset(choices.TEAM_SKILLS)),
+        compliance=draw(subset(choices.COMPLIANCE)),
+        orchestrator=draw(st.sampled_from(choices.ORCHESTRATORS)),
+        batch_engine=draw(st.sampled_from(choices.BATCH_ENGINES)),
+        stream_engine=draw(st.sampled_from(choices.STREAM_ENGINES)),
+        lake_format=draw(st.sampled_from(choices.LAKE_FORMATS)),
+        ci_provider=draw(st.sampled_from(choices.CI_PROVIDERS)),
+        cloud=draw(st.sampled_from(choices.CLOUDS)),
+    )
+    return a
+
+
+@SETTINGS
+@given(valid_answers())
+def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
+    d = build_design(a)
+    assert ("streaming" in d.components) == a.has_streaming
+    assert ("batch" in d.components) == a.has_batch
+    assert f"orchestrator_{a.orchestrator}" in d.components
+    if d.kafka and d.stream:
+        assert d.kafka.partitions >= max(d.kafka.by_producer, d.kafka.by_consumer)
+        assert d.stream.parallelism <= d.kafka.partitions  # idle consumers are waste
+        assert 10 <= d.stream.checkpoint_interval_s <= 300
+        assert d.stream.checkpoint_interval_s <= max(a.streaming_latency_seconds, 10)
+    if d.spark:
+        assert 1 <= d.spark.min_executors <= d.spark.max_executors
+        assert d.spark.shuffle_partitions >= d.spark.max_executors * d.spark.cores_per_executor
+    if d.batch:
+        assert 0 < d.batch.time_budget_hours <= d.batch.interval_hours
+    assert d.storage.retained_gb_at_horizon >= 0
+    assert all(line.usd_per_month >= 0 for line in d.cost.lines)
+    assert set(d.rationale) >= {"processing_mode", "orchestrator", "warehouse", "lake_format"}
+    assert d.plan and all(p.calendar_weeks > 0 for p in d.plan)
+
+
+@SETTINGS
+@given(valid_answers(), st.floats(1, 10))
+def test_more_traffic_never_shrinks_the_design(a: Answers, more: float) -> None:
+    small = build_design(a)
+    big = build_design(
+        replace(
+            a,
+            events_per_second=int(a.events_per_second * more),
+            batch_gb_per_day=a.batch_gb_per_day * more,
+        )
+    )
+    if small.kafka and big.kafka:
+        assert big.kafka.partitions >= small.kafka.partitions
+    if small.spark and big.spark:
+        assert big.spark.max_executors >= small.spark.max_executors
+    assert big.storage.retained_gb_at_horizon >= small.storage.retained_gb_at_horizon
+
+
+@SETTINGS
+@given(valid_answers(), valid_answers())
+def test_a_validator_reads_only_answers_given_before_it(a: Answers, later: Answers) -> None:
+    """copier validates each answer before later ones exist: a check must not peek ahead."""
+    for index, key in enumerate(QUESTION_ORDER):
+        tail = {k: getattr(later, k) for k in QUESTION_ORDER[index + 1 :]}
+        mixed = replace(a, **tail)
+        assert check(key, mixed) == check(key, a), key
+
+
+@SETTINGS
+@given(valid_answers())
+def test_recommendations_are_valid_answers(a: Answers) -> None:
+    for key in ("orchestrator", "batch_engine", "stream_engine"):
+        advised = replace(a, **{key: recommend(key, a)})
+        try:
+            build_design(advised)
+        except DesignError as error:
+            raise AssertionError(f"recommended {key} refused: {error}") from error

@@ -1,0 +1,164 @@
+"""The sizing rules of docs/design-rules.md, one by one."""
+
+import pytest
+
+from pipeline_design import Answers
+from pipeline_design import constants as c
+from pipeline_design.sizing import (
+    batch_run,
+    kafka_sizing,
+    next_power_of_two,
+    polars_sizing,
+    retention,
+    spark_sizing,
+    storage,
+    stream_sizing,
+    stream_throughput,
+)
+
+
+def streaming(**changes: object) -> Answers:
+    base = {"sources": ["kafka"], "processing_mode": "streaming", "stream_engine": "flink"}
+    return Answers.from_mapping({**base, **changes})
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0, 1), (1, 1), (3, 4), (15, 16), (16, 16)])
+def test_next_power_of_two(value: float, expected: int) -> None:
+    assert next_power_of_two(value) == expected
+
+
+def test_throughput_multiplies_growth_and_peak() -> None:
+    t = stream_throughput(streaming(events_per_second=10_000, growth_factor=3, peak_factor=5))
+    assert (t.events_s_today, t.events_s_horizon, t.events_s_peak) == (10_000, 30_000, 150_000)
+    assert t.mb_s_peak == pytest.approx(146.48, abs=0.01)  # 150k x 1 KB
+    assert t.gb_per_day_today == pytest.approx(823.97, abs=0.01)
+
+
+def test_kafka_partitions_take_the_larger_bound_rounded_to_a_power_of_two() -> None:
+    t = stream_throughput(streaming(events_per_second=10_000, growth_factor=3, peak_factor=5))
+    k = kafka_sizing(t, consumer_events_s=10_000)
+    assert (k.by_producer, k.by_consumer, k.partitions) == (15, 15, 16)
+    # A slow consumer (Faust) needs many more partitions for the same stream.
+    assert kafka_sizing(t, consumer_events_s=1_300).partitions == 128
+
+
+def test_kafka_has_a_floor_for_tiny_streams() -> None:
+    t = stream_throughput(streaming(events_per_second=1, growth_factor=1, peak_factor=1))
+    k = kafka_sizing(t, consumer_events_s=10_000)
+    assert k.partitions == c.KAFKA_MIN_PARTITIONS
+    assert k.brokers == c.KAFKA_MIN_BROKERS
+
+
+def test_flink_parallelism_matches_partitions_and_rocksdb_for_large_state() -> None:
+    a = streaming(events_per_second=10_000, growth_factor=3, peak_factor=5)
+    t = stream_throughput(a)
+    s = stream_sizing(a, t, kafka_sizing(t, c.FLINK_EVENTS_S_PER_SLOT))
+    assert s.parallelism == 16
+    assert s.workers == 4  # 16 slots / 4 per TaskManager
+    assert s.state_backend == "rocksdb"
+    assert s.checkpoint_interval_s == 60
+
+
+def test_small_state_stays_on_the_heap() -> None:
+    a = streaming(events_per_second=100, growth_factor=1, peak_factor=1)
+    t = stream_throughput(a)
+    s = stream_sizing(a, t, kafka_sizing(t, c.FLINK_EVENTS_S_PER_SLOT))
+    assert s.state_backend == "hashmap"
+
+
+@pytest.mark.parametrize(("latency", "interval"), [(1, 10), (60, 60), (45, 45), (3600, 300)])
+def test_checkpoint_interval_is_bounded_by_latency_and_overhead(
+    latency: int, interval: int
+) -> None:
+    a = streaming(streaming_latency_seconds=latency)
+    t = stream_throughput(a)
+    assert stream_sizing(a, t, kafka_sizing(t, 10_000)).checkpoint_interval_s == interval
+
+
+def test_faust_workers_never_exceed_partitions() -> None:
+    a = streaming(events_per_second=2_000, stream_engine="faust", growth_factor=1, peak_factor=1)
+    t = stream_throughput(a)
+    k = kafka_sizing(t, c.FAUST_EVENTS_S_PER_WORKER)
+    s = stream_sizing(a, t, k)
+    assert s.workers == 2  # ceil(2000 / 1300)
+    assert s.workers <= k.partitions
+
+
+def test_batch_run_splits_the_day_over_the_schedule() -> None:
+    run = batch_run(
+        Answers(
+            batch_gb_per_day=48,
+            schedule="0 */6 * * *",
+            batch_sla_hours=10,
+            growth_factor=2,
+            peak_factor=3,
+        )
+    )
+    assert run.runs_per_day == 4
+    assert (run.gb_per_run_today, run.gb_per_run_horizon, run.gb_per_run_peak) == (12, 24, 72)
+    assert run.time_budget_hours == 5  # half the SLA; the 6 h interval is longer
+
+
+def test_time_budget_never_exceeds_the_interval_between_runs() -> None:
+    run = batch_run(Answers(schedule="0 * * * *", batch_sla_hours=6))
+    assert run.time_budget_hours == 1
+
+
+def test_spark_dynamic_allocation_for_the_seed_batch() -> None:
+    a = Answers(
+        batch_gb_per_day=50,
+        schedule="0 1 * * *",
+        batch_sla_hours=2,
+        growth_factor=3,
+        peak_factor=5,
+        batch_engine="spark",
+    )
+    s = spark_sizing(a, batch_run(a))
+    assert (s.min_executors, s.max_executors) == (4, 20)
+    assert s.cores_per_executor == 5
+    assert s.input_tasks == 6000  # 750 GB / 128 MB
+    assert s.shuffle_partitions % (s.max_executors * s.cores_per_executor) == 0
+
+
+def test_spark_memory_follows_the_workload() -> None:
+    light = Answers(transformations=("cleaning",), batch_engine="spark")
+    heavy = Answers(transformations=("cleaning", "dedup"), batch_engine="spark")
+    assert (
+        spark_sizing(light, batch_run(light)).executor_memory_gb
+        < spark_sizing(heavy, batch_run(heavy)).executor_memory_gb
+    )
+
+
+def test_polars_fits_one_node_until_the_limit() -> None:
+    small = Answers(batch_gb_per_day=1)
+    assert polars_sizing(batch_run(small)).fits_one_node
+    big = Answers(batch_gb_per_day=10, growth_factor=2, peak_factor=2)  # 40 GB peak run
+    assert not polars_sizing(batch_run(big)).fits_one_node
+
+
+@pytest.mark.parametrize(
+    ("compliance", "raw_days", "audit_days"),
+    [
+        ((), 90, 90),
+        (("gdpr",), 30, 90),
+        (("soc2_audit",), 90, 365),
+        (("hipaa", "soc2_audit"), 30, 2190),
+    ],
+)
+def test_retention_follows_compliance(
+    compliance: tuple[str, ...], raw_days: int, audit_days: int
+) -> None:
+    keep = retention(Answers(compliance=compliance))
+    assert (keep.raw_days, keep.audit_days) == (raw_days, audit_days)
+
+
+def test_storage_grows_with_growth_and_retention() -> None:
+    a = Answers(batch_gb_per_day=10, growth_factor=1, compliance=())
+    s = storage(a, 0.0, retention(a))
+    assert s.ingest_gb_per_day_today == 10
+    assert s.stored_gb_per_day_today == pytest.approx(10 * 0.52)
+    assert s.stored_gb_first_year == pytest.approx(10 * 0.52 * 365, rel=1e-3)
+    grown = Answers(batch_gb_per_day=10, growth_factor=3, compliance=())
+    assert storage(grown, 0.0, retention(grown)).retained_gb_at_horizon == pytest.approx(
+        3 * s.retained_gb_at_horizon
+    )

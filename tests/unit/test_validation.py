@@ -1,0 +1,109 @@
+"""Every refusal names the problem and says what to pick instead."""
+
+import pytest
+
+from pipeline_design import QUESTION_ORDER, Answers, applies, check, problems
+
+
+def answers(**changes: object) -> Answers:
+    return Answers.from_mapping(changes)
+
+
+def test_default_answers_are_valid() -> None:
+    assert problems(Answers()) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "fragments"),
+    [
+        ({"project_slug": "my pipeline!"}, "project_slug", ["'my pipeline!'", "my-pipeline"]),
+        ({"project_slug": "pipe-"}, "project_slug", ["single hyphens"]),
+        ({"package_name": "class"}, "package_name", ["keyword"]),
+        ({"package_name": "My-Pkg"}, "package_name", ["identifier"]),
+        ({"author_email": "nobody"}, "author_email", ["not an email"]),
+        ({"sources": []}, "sources", ["pick at least one"]),
+        ({"sources": ["ftp"]}, "sources", ["unknown values ['ftp']"]),
+        ({"batch_gb_per_day": -1}, "batch_gb_per_day", [">= 0"]),
+        (
+            {"sources": ["kafka"], "processing_mode": "streaming", "events_per_second": -5},
+            "events_per_second",
+            ["-5", ">= 0"],
+        ),
+        (
+            {"sources": ["kafka"], "processing_mode": "streaming", "events_per_second": 0},
+            "events_per_second",
+            ["kafka is a source"],
+        ),
+        ({"avg_event_kb": 0}, "avg_event_kb", ["> 0"]),
+        ({"formats": []}, "formats", ["formats is empty"]),
+        (
+            {"sources": ["files", "kafka"]},
+            "processing_mode",
+            ["'batch' cannot consume kafka", "choose 'hybrid'"],
+        ),
+        ({"sources": ["kafka"]}, "processing_mode", ["choose 'streaming'"]),
+        ({"processing_mode": "streaming"}, "processing_mode", ["add kafka"]),
+        (
+            {"sources": ["files", "kafka"], "processing_mode": "streaming"},
+            "processing_mode",
+            ["choose 'hybrid'"],
+        ),
+        ({"processing_mode": "hybrid"}, "processing_mode", ["choose 'batch'"]),
+        ({"batch_sla_hours": 0}, "batch_sla_hours", ["> 0"]),
+        ({"schedule": "every day"}, "schedule", ["expected 5"]),
+        ({"schedule": "* * * * *"}, "schedule", ["every 1 minutes", "hybrid"]),
+        ({"consumers": ["realtime_api"]}, "consumers", ["realtime_api", "streaming"]),
+        ({"growth_factor": 0.5}, "growth_factor", [">= 1"]),
+        ({"peak_factor": 300}, "peak_factor", ["percentage"]),
+        ({"team_size": 0}, "team_size", [">= 1"]),
+        ({"orchestrator": "luigi"}, "orchestrator", ["'luigi' is unknown", "dagster"]),
+        (
+            {"stream_engine": "flink"},
+            "stream_engine",
+            ["processing_mode 'streaming' or", "'batch'"],
+        ),
+        (
+            {"sources": ["kafka"], "processing_mode": "streaming", "batch_engine": "spark"},
+            "batch_engine",
+            ["'streaming'"],
+        ),
+    ],
+)
+def test_bad_answers_are_refused_with_a_message(
+    changes: dict[str, object], key: str, fragments: list[str]
+) -> None:
+    message = check(key, answers(**changes))
+    assert message, f"{key} accepted {changes}"
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_problems_reports_only_questions_that_apply() -> None:
+    # stream_engine does not apply to a batch pipeline, so its default is not judged...
+    assert problems(answers(stream_engine="flink")) == []
+    # ...but a streaming pipeline with a bad rate is.
+    found = problems(answers(sources=["kafka"], processing_mode="streaming", events_per_second=0))
+    assert [p.key for p in found] == ["events_per_second"]
+
+
+@pytest.mark.parametrize(
+    ("key", "changes", "expected"),
+    [
+        ("files_location", {"sources": ["postgres"]}, False),
+        ("files_location", {"sources": ["files"]}, True),
+        ("events_per_second", {"sources": ["files"]}, False),
+        ("events_per_second", {"sources": ["kafka"]}, True),
+        ("stream_engine", {"processing_mode": "batch"}, False),
+        ("stream_engine", {"processing_mode": "hybrid"}, True),
+        ("batch_engine", {"processing_mode": "streaming"}, False),
+        ("schedule", {"processing_mode": "hybrid"}, True),
+        ("streaming_latency_seconds", {"processing_mode": "batch"}, False),
+        ("warehouse", {}, True),
+    ],
+)
+def test_applies(key: str, changes: dict[str, object], expected: bool) -> None:
+    assert applies(key, answers(**changes)) is expected
+
+
+def test_every_key_has_a_place_in_the_questionnaire() -> None:
+    assert set(QUESTION_ORDER) == set(Answers().as_dict())
