@@ -3,9 +3,9 @@
 import re
 
 import pytest
+
 from conftest import TEMPLATE_ROOT
-from pipeline_design import QUESTION_ORDER
-from pipeline_design import constants
+from pipeline_design import QUESTION_ORDER, constants
 
 README = (TEMPLATE_ROOT / "README.md").read_text()
 QUESTIONS = (TEMPLATE_ROOT / "docs" / "questions.md").read_text()
