@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import yaml
+
 SOURCES = ("files", "postgres", "rest_api", "kafka")
 BATCH_SOURCES = ("files", "postgres", "rest_api")
 FILES_LOCATIONS = ("local", "s3")
@@ -183,14 +185,10 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if isinstance(default, tuple):
             if isinstance(value, str):
                 # copier may hand a multiselect over as a YAML/JSON string.
-                import yaml
-
                 value = yaml.safe_load(value) if value.strip() else []
             if not isinstance(value, list | tuple):
                 raise TypeError(f"expected a list, got {value!r}")
             return tuple(str(item) for item in value)
-        if isinstance(default, bool):
-            return bool(value)
         if isinstance(default, int):
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError(f"expected a whole number, got {value!r}")
