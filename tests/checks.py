@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import py_compile
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -157,3 +158,23 @@ def answers_recorded(root: Path, answers: dict[str, object]) -> list[str]:
         for key, value in answers.items()
         if key in recorded and not same(value, recorded[key])
     ] + ([] if "_src_path" in recorded and "_commit" in recorded else ["no _src_path/_commit"])
+
+
+def alert_rules_pass(root: Path) -> list[str]:
+    """promtool validates the generated rules and runs their unit tests (.ci/run installs it)."""
+    monitoring = root / "deploy" / "monitoring"
+    if not (monitoring / "alerts.yml").exists():
+        return ["deploy/monitoring/alerts.yml is missing"]
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        return ["promtool is not installed: apt-get install prometheus (.ci/run does)"]
+    problems = []
+    for args in (
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts_test.yml"],
+        ["check", "config", "prometheus.yml"],
+    ):
+        done = subprocess.run([promtool, *args], cwd=monitoring, capture_output=True, text=True)
+        if done.returncode != 0:
+            problems.append(f"promtool {' '.join(args)}:\n{done.stdout}{done.stderr}")
+    return problems

@@ -88,3 +88,18 @@ SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day
 PRICE_POSTGRES_HOUR = 0.18  # managed PostgreSQL, 2 vCPU / 8 GB
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = 30.4
+
+# --- Alerting (deploy/monitoring/alerts.yml) -------------------------------------
+# Below this share of passed checks, more than 1 check in 20 failed.
+ALERT_QUALITY_SCORE_MIN = 0.95
+# Quarantine: an absolute ceiling, or a jump over the dataset's own 7-day median with a
+# floor, so that a few stray rows page nobody.
+ALERT_QUARANTINE_RATIO_MAX = 0.10
+ALERT_QUARANTINE_SPIKE_FACTOR = 3.0
+ALERT_QUARANTINE_RATIO_FLOOR = 0.01
+# Slowdown: a run over this multiple of its own 7-day median; shorter runs than the
+# floor are exempt (doubling there is noise: a cold cache, a busy node).
+ALERT_SLOWDOWN_FACTOR = 2.0
+ALERT_SLOWDOWN_MIN_SECONDS = 600
+# A stream lag must last this long to alert (rides out rebalances and checkpoint pauses).
+ALERT_STREAM_LAG_FOR_MINUTES = 10

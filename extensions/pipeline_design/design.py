@@ -8,6 +8,7 @@ from . import constants as c
 from . import recommend
 from .answers import Answers
 from .cost import CostEstimate, monthly_cost
+from .monitoring import Monitoring, monitoring
 from .plan import Phase, implementation_plan
 from .sizing import (
     BatchRun,
@@ -70,6 +71,7 @@ class Design:
     retention: Retention
     storage: Storage
     cost: CostEstimate
+    monitoring: Monitoring
     plan: list[Phase] = field(default_factory=list)
 
     def has(self, component: str) -> bool:
@@ -130,6 +132,7 @@ def build_design(a: Answers) -> Design:
         retention=keep,
         storage=store,
         cost=estimate,
+        monitoring=monitoring(a, run),
         plan=implementation_plan(a, stack.as_dict()),
     )
 

@@ -76,6 +76,12 @@ def test_ci_configuration_validates_against_its_schema(
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_alert_rules_pass_promtool(case: str, rendered: dict[str, Path]) -> None:
+    problems = checks.alert_rules_pass(rendered[case])
+    assert not problems, "\n".join(problems)
+
+
 def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
     assert "| partitions | **16** |" in text
