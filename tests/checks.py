@@ -79,6 +79,24 @@ def windows_safe_names(root: Path) -> list[str]:
     ]
 
 
+def text_files_tidy(root: Path) -> list[str]:
+    """What the generated pre-commit hooks enforce: one final newline, no trailing spaces."""
+    problems = []
+    for path in project_files(root):
+        data = path.read_bytes()
+        if b"\0" in data or path.suffix in (".gz", ".parquet"):
+            continue
+        rel = path.relative_to(root)
+        if data and not data.endswith(b"\n"):
+            problems.append(f"{rel}: no newline at the end")
+        elif data.endswith(b"\n\n"):
+            problems.append(f"{rel}: blank lines at the end")
+        bad = [n for n, line in enumerate(data.split(b"\n"), 1) if line != line.rstrip(b" \t")]
+        if bad:
+            problems.append(f"{rel}: trailing whitespace on lines {bad[:5]}")
+    return problems
+
+
 def python_compiles(root: Path) -> list[str]:
     problems = []
     for path in root.rglob("*.py"):

@@ -38,6 +38,7 @@ def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
     problems = (
         checks.no_jinja_left(root)
         + checks.windows_safe_names(root)
+        + checks.text_files_tidy(root)
         + checks.python_compiles(root)
         + checks.data_files_parse(root)
         + checks.nothing_unselected(root, components_of(answers))
