@@ -57,6 +57,11 @@ def applies(key: str, answers: Answers) -> bool:
 def _project_name(a: Answers) -> str | None:
     if not a.project_name.strip():
         return "project_name is empty; give the project a human-readable name, e.g. 'Clickstream'"
+    if any(char in a.project_name for char in '"\\\n'):
+        return (
+            f"project_name {a.project_name!r} contains a quote, backslash or line break; "
+            "it is written into code and configuration, so use plain words, e.g. 'Clickstream'"
+        )
     return None
 
 

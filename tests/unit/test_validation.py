@@ -16,6 +16,7 @@ def test_default_answers_are_valid() -> None:
 @pytest.mark.parametrize(
     ("changes", "key", "fragments"),
     [
+        ({"project_name": 'My "Pipeline"'}, "project_name", ["quote", "plain words"]),
         ({"project_slug": "my pipeline!"}, "project_slug", ["'my pipeline!'", "my-pipeline"]),
         ({"project_slug": "pipe-"}, "project_slug", ["single hyphens"]),
         ({"package_name": "class"}, "package_name", ["keyword"]),

@@ -1,0 +1,1 @@
+"""Observability: JSON logs, Prometheus metrics, OpenLineage events (the audit trail is in ops)."""

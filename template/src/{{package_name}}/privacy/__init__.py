@@ -1,0 +1,1 @@
+"""Privacy: keyed pseudonymisation, redaction, generalisation and the right to erasure."""

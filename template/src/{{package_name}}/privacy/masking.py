@@ -1,0 +1,62 @@
+"""Masking strategies, applied to whole columns as Polars expressions (no Python per row).
+
+* pseudonymise: HMAC-SHA256 with the secret key, hex. Deterministic, so joins and distinct
+  counts still work, and not reversible by hashing a dictionary of known emails without the
+  key. polars-hash computes it in Rust; it matches Python's `hmac` byte for byte (tested)
+  and ran ~9x faster than `hmac.digest` in `map_batches` on 1M emails.
+* redact: emails and phone numbers inside free text become [email] / [phone].
+* generalise_ip: IPv4 to its /24 network (81.2.69.142 -> 81.2.69.0/24); anything else to null.
+* generalise_year: a date to the first day of its year.
+* drop: the column is removed.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
+
+from ..contracts import Contract
+
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+# An optional +, then 8+ digits possibly split by spaces, dots, dashes or parentheses.
+PHONE_PATTERN = r"\+?\(?\d[\d\s().-]{6,}\d"
+IPV4_PATTERN = r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$"
+
+
+def pseudonymise(expr: pl.Expr, key: str) -> pl.Expr:
+    hashed: pl.Expr = expr.chash.hmac_sha256(key=key)  # type: ignore[attr-defined]
+    return hashed
+
+
+def redact(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_all(EMAIL_PATTERN, "[email]").str.replace_all(PHONE_PATTERN, "[phone]")
+
+
+def generalise_ip(expr: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(expr.str.contains(IPV4_PATTERN))
+        .then(expr.str.replace(IPV4_PATTERN, "${1}.0/24"))
+        .otherwise(None)
+    )
+
+
+def generalise_year(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.truncate("1y")
+
+
+def mask(frame: pl.DataFrame, contract: Contract, key: str) -> pl.DataFrame:
+    """Apply each column's masking strategy from the contract."""
+    dropped = [c.name for c in contract.pii_columns if c.masking == "drop"]
+    expressions: list[pl.Expr] = []
+    for column in contract.pii_columns:
+        value = pl.col(column.name)
+        match column.masking:
+            case "pseudonymise":
+                expressions.append(pseudonymise(value, key).alias(column.name))
+            case "redact":
+                expressions.append(redact(value).alias(column.name))
+            case "generalise_ip":
+                expressions.append(generalise_ip(value).alias(column.name))
+            case "generalise_year":
+                expressions.append(generalise_year(value).alias(column.name))
+    return frame.with_columns(expressions).drop(dropped)

@@ -1,0 +1,231 @@
+"""Run the contract's quality rules and the generic checks on one batch of one dataset.
+
+Which checks run follows the project's `quality_checks` answer (config.QUALITY_CHECKS):
+
+* completeness  ODCS `nullValues` and `rowCount` rules, measured on the raw input
+* schema        ODCS `invalidValues` rules on the raw input, and the pandera schema on clean rows
+* uniqueness    ODCS `duplicateValues` rules on the clean rows
+* freshness     event-time lag against the contract's latency SLA (batch_sla_hours)
+* anomaly       today's row count against previous runs (z-score)
+
+Row-level problems are quarantined by validation; these checks judge the batch as a whole
+(e.g. "more than 5% of orders lack a customer" means a broken feed, not a few bad rows).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import polars as pl
+
+from ..contracts import Contract, QualityRule
+from ..transforms.validate import normalised
+from .schema import schema_failures
+
+KIND_OF_METRIC = {
+    "nullValues": "completeness",
+    "rowCount": "completeness",
+    "invalidValues": "schema",
+    "missingValues": "completeness",
+    "duplicateValues": "uniqueness",
+}
+COMPARE = {
+    "mustBe": lambda observed, limit: observed == limit,
+    "mustNotBe": lambda observed, limit: observed != limit,
+    "mustBeGreaterThan": lambda observed, limit: observed > limit,
+    "mustBeGreaterOrEqualTo": lambda observed, limit: observed >= limit,
+    "mustBeLessThan": lambda observed, limit: observed < limit,
+    "mustBeLessOrEqualTo": lambda observed, limit: observed <= limit,
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    dataset: str
+    check: str
+    kind: str
+    severity: str
+    passed: bool
+    observed: float | None
+    operator: str | None = None
+    threshold: float | None = None
+    column: str | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BatchFrames:
+    """The stages' outputs for one dataset in one batch, as the checks need them."""
+
+    raw: pl.DataFrame
+    clean: pl.DataFrame
+
+
+def run_checks(
+    contract: Contract,
+    frames: BatchFrames,
+    *,
+    enabled: Sequence[str],
+    now: datetime,
+    batch_level: bool = True,
+    history: Sequence[int] = (),
+    anomaly_z: float = 3.0,
+    anomaly_min_history: int = 5,
+) -> list[CheckResult]:
+    """Every enabled check of one dataset's batch. `batch_level=False` (a DLQ replay) skips
+    the rules measured on the raw input, which only make sense for a whole feed."""
+    results: list[CheckResult] = []
+    for rule in contract.quality:
+        kind = KIND_OF_METRIC.get(rule.metric, "schema")
+        measured_on_raw = rule.metric != "duplicateValues"
+        if kind in enabled and (batch_level or not measured_on_raw):
+            results.append(_contract_rule(contract, rule, kind, frames))
+    if "schema" in enabled:
+        failures = schema_failures(frames.clean, contract)
+        results.append(
+            CheckResult(
+                dataset=contract.dataset,
+                check="pandera_schema",
+                kind="schema",
+                severity="error",
+                passed=not failures,
+                observed=float(len(failures)),
+                detail="; ".join(failures[:10]),
+            )
+        )
+    if "freshness" in enabled and contract.freshness_hours is not None and frames.clean.height:
+        results.append(freshness(contract, frames.clean, now))
+    if "anomaly" in enabled and batch_level:
+        results.append(
+            row_count_anomaly(
+                contract.dataset, frames.raw.height, history, anomaly_z, anomaly_min_history
+            )
+        )
+    return results
+
+
+def _contract_rule(
+    contract: Contract, rule: QualityRule, kind: str, frames: BatchFrames
+) -> CheckResult:
+    observed = measure(contract, rule, frames)
+    return CheckResult(
+        dataset=contract.dataset,
+        check=rule.name,
+        kind=kind,
+        severity=rule.severity,
+        passed=COMPARE[rule.operator](observed, rule.threshold),
+        observed=observed,
+        operator=rule.operator,
+        threshold=rule.threshold,
+        column=rule.column,
+        detail=f"{rule.metric} {rule.operator} {rule.threshold:g} {rule.unit}",
+    )
+
+
+def measure(contract: Contract, rule: QualityRule, frames: BatchFrames) -> float:
+    """The value an ODCS library metric compares against its threshold."""
+    raw = frames.raw
+    if rule.metric == "rowCount":
+        return float(raw.height)
+    if rule.metric == "duplicateValues":
+        keys = rule.arguments.get("properties") or list(contract.keys)
+        count = frames.clean.height - frames.clean.select(keys).n_unique()
+        return _in_unit(count, frames.clean.height, rule.unit)
+    if rule.column is None:
+        raise ValueError(f"{contract.dataset}: {rule.name}: {rule.metric} needs a column")
+    value = normalised(contract.column(rule.column))
+    if rule.metric in ("nullValues", "missingValues"):
+        count = raw.select(value.is_null().sum()).item()
+    elif rule.metric == "invalidValues":
+        allowed = [str(v) for v in rule.arguments["validValues"]]
+        count = raw.select((value.is_not_null() & ~value.is_in(allowed)).sum()).item()
+    else:
+        raise ValueError(f"{contract.dataset}: {rule.name}: unsupported metric {rule.metric!r}")
+    return _in_unit(int(count), raw.height, rule.unit)
+
+
+def _in_unit(count: int, total: int, unit: str) -> float:
+    if unit == "percent":
+        return round(100.0 * count / total, 4) if total else 0.0
+    return float(count)
+
+
+def freshness_lag_seconds(frame: pl.DataFrame, contract: Contract, now: datetime) -> float | None:
+    latest = frame.get_column(contract.event_time).max() if frame.height else None
+    if not isinstance(latest, datetime):
+        return None
+    return max((now - latest).total_seconds(), 0.0)
+
+
+def freshness(contract: Contract, clean: pl.DataFrame, now: datetime) -> CheckResult:
+    """Warn, don't stop: refusing to load late data would only make it later. The alert on
+    pipeline_freshness_lag_seconds pages whoever owns the feed."""
+    limit = float(contract.freshness_hours or 0) * 3600
+    lag = freshness_lag_seconds(clean, contract, now)
+    return CheckResult(
+        dataset=contract.dataset,
+        check="freshness",
+        kind="freshness",
+        severity="warn",
+        passed=lag is not None and lag <= limit,
+        observed=lag,
+        operator="mustBeLessOrEqualTo",
+        threshold=limit,
+        column=contract.event_time,
+        detail=(
+            f"newest {contract.event_time} is {_age(lag)} old; the SLA is "
+            f"{contract.freshness_hours:g} h"
+        ),
+    )
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds >= 2 * 86_400:
+        return f"{seconds / 86_400:.0f} days"
+    return f"{seconds / 3600:.1f} h"
+
+
+def row_count_anomaly(
+    dataset: str, rows: int, history: Sequence[int], z_limit: float, min_history: int
+) -> CheckResult:
+    """Warn when this batch's row count is more than `z_limit` deviations from history."""
+    if len(history) < min_history:
+        return CheckResult(
+            dataset,
+            "row_count_anomaly",
+            "anomaly",
+            "warn",
+            True,
+            float(rows),
+            detail=f"needs {min_history} previous runs, has {len(history)}",
+        )
+    mean = statistics.fmean(history)
+    spread = statistics.pstdev(history) or max(mean * 0.1, 1.0)
+    z = (rows - mean) / spread
+    return CheckResult(
+        dataset=dataset,
+        check="row_count_anomaly",
+        kind="anomaly",
+        severity="warn",
+        passed=abs(z) <= z_limit,
+        observed=round(z, 3),
+        operator="abs z <=",
+        threshold=z_limit,
+        detail=f"{rows} rows vs mean {mean:.0f} of the last {len(history)} runs",
+    )
+
+
+def quality_score(results: Sequence[CheckResult]) -> float:
+    return sum(r.passed for r in results) / len(results) if results else 1.0
+
+
+def blocking(results: Sequence[CheckResult]) -> list[CheckResult]:
+    return [r for r in results if not r.passed and r.severity == "error"]

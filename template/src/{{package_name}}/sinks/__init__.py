@@ -1,0 +1,1 @@
+"""Where the pipeline writes: the lake zones (Parquet files) and the warehouse (DuckDB)."""

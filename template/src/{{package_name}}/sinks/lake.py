@@ -1,0 +1,69 @@
+"""The lake: one folder per zone and dataset, one Parquet file per batch, written atomically.
+
+    <data_dir>/lake/raw/<dataset>/batch_id=<id>/data.parquet         append-only copy of the input
+    <data_dir>/lake/quarantine/<dataset>/batch_id=<id>/data.parquet  rejected rows + `_reason`
+    <data_dir>/lake/validated/<dataset>/batch_id=<id>/data.parquet   typed rows that passed
+    <data_dir>/lake/clean/<dataset>/batch_id=<id>/data.parquet       deduplicated, masked, enriched
+    <data_dir>/lake/gold/<table>.parquet                             snapshot of each gold table
+
+A batch id is derived from its input files' fingerprints, so re-running a crashed batch
+rewrites the same files instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from ..reliability import io_retry
+
+Zone = Literal["raw", "quarantine", "validated", "clean", "gold"]
+ZONES: tuple[Zone, ...] = ("raw", "quarantine", "validated", "clean", "gold")
+
+
+class Lake:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def batch_file(self, zone: Zone, dataset: str, batch_id: str) -> Path:
+        return self.root / zone / dataset / f"batch_id={batch_id}" / "data.parquet"
+
+    def gold_file(self, table: str) -> Path:
+        return self.root / "gold" / f"{table}.parquet"
+
+    def write(self, frame: pl.DataFrame, zone: Zone, dataset: str, batch_id: str) -> Path:
+        path = self.batch_file(zone, dataset, batch_id)
+        write_parquet_atomic(frame, path)
+        return path
+
+    def read(self, zone: Zone, dataset: str, batch_id: str) -> pl.DataFrame:
+        return read_parquet(self.batch_file(zone, dataset, batch_id))
+
+    def has(self, zone: Zone, dataset: str, batch_id: str) -> bool:
+        return self.batch_file(zone, dataset, batch_id).exists()
+
+    def files(self, zone: Zone, dataset: str | None = None) -> Iterator[Path]:
+        base = self.root / zone
+        pattern = f"{dataset}/*/data.parquet" if dataset else "**/*.parquet"
+        yield from sorted(base.glob(pattern))
+
+
+@io_retry
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    """Write next to the target, then rename: readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.write_parquet(temporary, compression="zstd", statistics=True)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@io_retry
+def read_parquet(path: Path) -> pl.DataFrame:
+    return pl.read_parquet(path)

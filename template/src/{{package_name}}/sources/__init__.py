@@ -1,0 +1,1 @@
+"""Sources: how each contract's raw rows are found and read."""

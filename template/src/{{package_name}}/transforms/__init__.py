@@ -1,0 +1,1 @@
+"""Polars implementations of the pipeline's transformations, each a function of frames."""
