@@ -29,7 +29,7 @@ from .privacy.keys import PiiKeyError
 
 def _pipeline() -> Pipeline:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return Pipeline(settings)
 
 

@@ -1,4 +1,5 @@
-"""Structured JSON logs on stderr, one object per line, ready for any log shipper."""
+"""Structured logs on stderr: JSON lines for log shippers (the default), or a console
+format for people at a terminal (`PIPELINE_LOG_FORMAT=console`, which `make run` uses)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import structlog
 from ..config import PIPELINE_NAME
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    renderer: structlog.typing.Processor = (
+        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        if fmt == "console"
+        else structlog.processors.JSONRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.dict_tracebacks,
-            structlog.processors.JSONRenderer(),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
