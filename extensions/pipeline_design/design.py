@@ -8,6 +8,7 @@ from . import constants as c
 from . import recommend
 from .answers import Answers
 from .cost import CostEstimate, monthly_cost
+from .experimental import not_generated_yet
 from .monitoring import Monitoring, monitoring
 from .plan import Phase, implementation_plan
 from .sizing import (
@@ -72,6 +73,7 @@ class Design:
     storage: Storage
     cost: CostEstimate
     monitoring: Monitoring
+    not_generated_yet: list[str]
     plan: list[Phase] = field(default_factory=list)
 
     def has(self, component: str) -> bool:
@@ -115,6 +117,7 @@ def build_design(a: Answers) -> Design:
     keep = retention(a)
     store = storage(a, throughput.gb_per_day_today if throughput else 0.0, keep)
     estimate = monthly_cost(a, store, run, spark, polars, stream, kafka)
+    parts = components(a, stack)
     return Design(
         answers=a,
         stack=stack,
@@ -122,7 +125,7 @@ def build_design(a: Answers) -> Design:
         warnings=design_warnings(
             a, stack.as_dict(), run, throughput, recommend.recommend("orchestrator", a)
         ),
-        components=components(a, stack),
+        components=parts,
         throughput=throughput,
         kafka=kafka,
         stream=stream,
@@ -133,6 +136,7 @@ def build_design(a: Answers) -> Design:
         storage=store,
         cost=estimate,
         monitoring=monitoring(a, run),
+        not_generated_yet=not_generated_yet(parts),
         plan=implementation_plan(a, stack.as_dict()),
     )
 
