@@ -1,46 +1,17 @@
-"""The project generated from the default answers installs, passes its own checks and runs.
-
-Installed only from what it declares (its own `make setup` into its own .venv), exactly as a
-user would after `copier copy`; nothing from the template's environment leaks in.
-"""
+"""The project generated from the default answers installs, passes its own checks and runs."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from rendering import render
-
-# Variables of the template's own environment that would redirect the generated
-# project's tools (uv run sets VIRTUAL_ENV; pytest sets PYTEST_*).
-LEAKY = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_VERSION")
-
-
-def project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
-def sh(cwd: Path, *command: str, timeout: int = 600) -> str:
-    done = subprocess.run(
-        command, cwd=cwd, env=project_env(), capture_output=True, text=True, timeout=timeout
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{output[-6000:]}"
-    return output
+from generated import set_up_project, sh
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = render(tmp_path_factory.mktemp("generated") / "my-pipeline")
-    sh(root, "git", "init", "-q", "-b", "main")
-    sh(root, "make", "setup")
-    sh(root, "git", "add", "-A")  # pre-commit only sees files git knows
-    return root
+    return set_up_project(tmp_path_factory.mktemp("generated") / "my-pipeline")
 
 
 def test_lint_passes(project: Path) -> None:
