@@ -7,8 +7,10 @@ SHELL := /bin/bash
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
-# uv on PATH, or the copy `make bootstrap` installs from PyPI into this Python.
-UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# `make bootstrap` installs uv from PyPI into this Python when it is missing; its scripts
+# folder goes on PATH so that generated projects' Makefiles find `uv` too.
+export PATH := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(PATH)
+UV ?= uv
 DEMO_DIR ?= demo
 PYTEST := $(UV) run --frozen pytest
 
@@ -18,7 +20,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 bootstrap: ## Install uv (from PyPI) if missing, then the template's dev tools
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --group dev
 
 demo: bootstrap ## Render the default answers into ./demo, install it and run its pipeline
