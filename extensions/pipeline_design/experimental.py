@@ -10,14 +10,6 @@ from __future__ import annotations
 
 # component -> what the user gets instead, until the template generates it.
 NOT_GENERATED_YET = {
-    "orchestrator_airflow": (
-        "Airflow: no DAG is generated yet; run the stages with the CLI (`make run`) and wrap "
-        "them in a DAG, or render with orchestrator=dagster."
-    ),
-    "orchestrator_prefect": (
-        "Prefect: no flow is generated yet; run the stages with the CLI (`make run`) and wrap "
-        "them in a flow, or render with orchestrator=dagster."
-    ),
     "batch_spark": (
         "Spark: the transforms are generated for Polars only; deploy/spark/spark-defaults.conf "
         "carries the sizing for when the Spark implementation lands."
