@@ -37,6 +37,7 @@ DEPENDENCY_OWNERS = [
     ("pyspark", "batch_spark"),
     ("apache-flink", "stream_flink"),
     ("faust-streaming", "stream_faust"),
+    ("psycopg", "warehouse_postgres"),
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
     ("delta-spark", "lake_delta"),

@@ -7,7 +7,10 @@ The project is installed only from what it declares (its own `make setup` into i
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,15 @@ def project_env() -> dict[str, str]:
     return env
 
 
-def sh(cwd: Path, *command: str, timeout: int = 900) -> str:
-    """Run a command in the project; fail the test with the end of its output."""
+def sh(cwd: Path, *command: str, timeout: int = 900, env: dict[str, str] | None = None) -> str:
+    """Run a command in the project (with extra `env`); fail the test with the end of its output."""
     done = subprocess.run(
-        command, cwd=cwd, env=project_env(), capture_output=True, text=True, timeout=timeout
+        command,
+        cwd=cwd,
+        env=project_env() | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{output[-6000:]}"
@@ -41,3 +49,38 @@ def set_up_project(dst: Path, data: dict[str, Any] | None = None) -> Path:
     sh(root, "make", "setup")
     sh(root, "git", "add", "-A")
     return root
+
+
+@contextmanager
+def local_postgres() -> Iterator[str]:
+    """A role and a database on this machine's PostgreSQL cluster, dropped afterwards.
+
+    The cluster (Debian's postgresql package, installed by .ci/run) is started as its owner
+    when it is down, and stopped again at the end. PostgreSQL refuses to run as root, so the
+    cluster tools switch to the `postgres` user; that needs root or that user. Yields a
+    libpq URL; the role may create databases, as the generated tests do for their session.
+    """
+    clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
+    version, name, port, status = clusters.stdout.split()[:4]
+    started = status != "online"
+    if started:
+        subprocess.run(["pg_ctlcluster", version, name, "start"], check=True)
+    role = f"e2e_{secrets.token_hex(4)}"
+    password = secrets.token_hex(16)
+
+    def psql(statement: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", "psql", "-p", port, "-qc", statement],
+            check=True,
+            capture_output=True,
+        )
+
+    psql(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
+    psql(f"CREATE DATABASE {role} OWNER {role}")
+    try:
+        yield f"postgresql://{role}:{password}@localhost:{port}/{role}"
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {role} WITH (FORCE)")
+        psql(f"DROP ROLE IF EXISTS {role}")
+        if started:
+            subprocess.run(["pg_ctlcluster", version, name, "stop"], check=True)
