@@ -7,6 +7,10 @@ to it, so its folder goes on sys.path first.
 * `recommend(key)`  computed default of a stack question (the architect's advice)
 * `applies(key)`    the `when:` of a question
 * `refuse(key)`     the `validator:` of a question: a message, or "" when fine
+* `unused_answers()` the warning about given answers that were not used (messages after
+                    copy and update), or ""
+* `project_slug`, `package_name`  filters: the default slug of a project name and package
+                    name of a slug, never the name of a dependency or a module
 * `design`          the Design, added to every template's context by the hook
 """
 
@@ -29,10 +33,19 @@ from pipeline_design import (
     DesignError,
     applies,
     build_design,
-    check,
     recommend,
 )
-from pipeline_design.names import slugify
+from pipeline_design.names import package_name_for, project_slug_for, slugify
+from pipeline_design.validation import (
+    refuse,
+    skipped_keys,
+    unknown_keys,
+    unused_answers_warning,
+)
+
+# Context variables that are neither answers nor `_`-prefixed: copier's legacy
+# helpers (`now`, `make_secret`) and the hook's `design`.
+NOT_ANSWERS = frozenset({"now", "make_secret", "design"})
 
 
 def _answers_up_to(context: Context | dict[str, Any], key: str) -> Answers:
@@ -60,10 +73,29 @@ def _applies(context: Context, key: str) -> bool:
 
 @pass_context
 def _refuse(context: Context, key: str) -> str:
+    return refuse(key, dict(context)) or ""
+
+
+@pass_context
+def _unused_answers(context: Context) -> str:
+    """Warn about answers that copier ignores without a word.
+
+    The context holds, besides copier's `_` keys and the Jinja globals, every key of
+    `--data`/`--data-file`, of the project's answers file (update) and of the user's
+    copier defaults. Keys that name no question are typos or stale answers; the
+    user's defaults are left out, as they serve every template the user renders.
+    Questions given in `--data` whose `when:` is false are dropped by copier too.
+    """
+    conf = context.get("_copier_conf") or {}
+    given: dict[str, Any] = dict(conf.get("data") or {})
+    user_defaults = set(conf.get("user_defaults") or {})
+    variables = set(context.get_all()) - set(context.environment.globals)
+    unknown = unknown_keys(str(key) for key in variables - NOT_ANSWERS - user_defaults)
     try:
-        return check(key, _answers_up_to(context, key)) or ""
-    except ValueError as error:
-        return str(error)
+        skipped = skipped_keys(given, Answers.from_mapping(dict(context)))
+    except ValueError:
+        skipped = []  # unreadable answers are refused by their validators
+    return unused_answers_warning(unknown, skipped)
 
 
 class DesignGlobals(Extension):
@@ -71,8 +103,15 @@ class DesignGlobals(Extension):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        environment.globals.update(recommend=_recommend, applies=_applies, refuse=_refuse)
+        environment.globals.update(
+            recommend=_recommend,
+            applies=_applies,
+            refuse=_refuse,
+            unused_answers=_unused_answers,
+        )
         environment.filters["slugify"] = slugify
+        environment.filters["project_slug"] = project_slug_for
+        environment.filters["package_name"] = package_name_for
 
 
 class DesignContext(ContextHook):

@@ -7,6 +7,7 @@ questions in `QUESTION_ORDER`; a test keeps both in step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -189,15 +190,45 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             if not isinstance(value, list | tuple):
                 raise TypeError(f"expected a list, got {value!r}")
             return tuple(str(item) for item in value)
-        if isinstance(default, int):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(f"expected a whole number, got {value!r}")
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
+        if isinstance(default, int | float):
+            return _number(value, whole=isinstance(default, int), example=default)
         return str(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{key}: {error}") from error
+
+
+def _number(value: Any, whole: bool, example: float) -> float | int:
+    """A finite number from an answer (int, float or text); ValueError says why not.
+
+    Text is read too: copier hands over `--data` values of questions typed `yaml`
+    as text when YAML does not read them as numbers ('1e400', 'inf').
+    """
+    kind = "whole number" if whole else "number"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not a {kind}; give a {kind}, e.g. {example}")
+    try:
+        number = float(value) if not isinstance(value, int) else value
+        float(number)  # an int too large for a float cannot be sized either
+    except OverflowError:
+        raise ValueError(not_finite(value, kind, example)) from None
+    except ValueError:
+        raise ValueError(f"{value!r} is not a {kind}; give a {kind}, e.g. {example}") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(not_finite(value, kind, example))
+    if whole:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError(f"expected a whole number, got {value!r}; e.g. {example}")
+        return int(number)
+    return float(number)
+
+
+def not_finite(value: Any, kind: str, example: float) -> str:
+    """The message for nan, inf and numbers too large for a float (1e400 reads as inf)."""
+    return (
+        f"{value!r} is not a finite {kind} (nan, infinity and numbers beyond 1e308 cannot "
+        "size a pipeline); "
+        f"give a {kind}, e.g. {example}"
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 import unicodedata
+
+from .reserved import shadowed_by_distribution, shadowed_by_package
 
 
 def slugify(text: str) -> str:
@@ -13,3 +16,20 @@ def slugify(text: str) -> str:
     slug = "-".join(words)
     # A slug must start with a letter (it also names the Python package).
     return slug if slug[:1].isalpha() else f"p-{slug}".rstrip("-")
+
+
+def project_slug_for(name: str) -> str:
+    """The default slug of a name, never a dependency's: 'Polars' -> 'polars-pipeline'."""
+    slug = slugify(name)
+    return f"{slug}-pipeline" if shadowed_by_distribution(slug) else slug
+
+
+def package_name_for(slug: str) -> str:
+    """'my-pipeline' -> 'my_pipeline'; a name that would shadow a module gets '_pipeline'.
+
+    'polars' -> 'polars_pipeline', 'tests' -> 'tests_pipeline' (see reserved.py).
+    """
+    name = str(slug).replace("-", "_")
+    if shadowed_by_package(name) or keyword.iskeyword(name):
+        return f"{name}_pipeline"
+    return name

@@ -11,16 +11,41 @@ the design (see warnings.py).
 from __future__ import annotations
 
 import keyword
+import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
-from .answers import BATCH_SOURCES, MULTI_CHOICES, QUESTION_ORDER, SINGLE_CHOICES, Answers
+from .answers import (
+    BATCH_SOURCES,
+    MULTI_CHOICES,
+    QUESTION_ORDER,
+    SINGLE_CHOICES,
+    Answers,
+    not_finite,
+)
 from .cron import CronError, parse_cron
+from .names import package_name_for
+from .reserved import shadowed_by_distribution, shadowed_by_package
+from .text import text_problem
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
+PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+_DEFAULTS = Answers()
+# Answers typed in freely (not picked from choices): one plain line each (text.py).
+TEXT_KEYS = tuple(
+    f.name
+    for f in fields(Answers)
+    if isinstance(getattr(_DEFAULTS, f.name), str) and f.name not in SINGLE_CHOICES
+)
+# Numeric answers: finite numbers only.
+NUMBER_KEYS = tuple(
+    f.name for f in fields(Answers) if isinstance(getattr(_DEFAULTS, f.name), int | float)
+)
 MAX_FACTOR = 100.0
 MIN_BATCH_INTERVAL_MINUTES = 5
 
@@ -57,35 +82,52 @@ def applies(key: str, answers: Answers) -> bool:
 def _project_name(a: Answers) -> str | None:
     if not a.project_name.strip():
         return "project_name is empty; give the project a human-readable name, e.g. 'Clickstream'"
-    if any(char in a.project_name for char in '"\\\n'):
+    if any(char in a.project_name for char in '"\\'):
         return (
-            f"project_name {a.project_name!r} contains a quote, backslash or line break; "
+            f"project_name {a.project_name!r} contains a quote or backslash; "
             "it is written into code and configuration, so use plain words, e.g. 'Clickstream'"
         )
     return None
 
 
 def _project_slug(a: Answers) -> str | None:
-    if not SLUG_RE.match(a.project_slug) or a.project_slug.endswith("-"):
+    slug = a.project_slug
+    if not SLUG_RE.fullmatch(slug) or slug.endswith("-") or "--" in slug:
         return (
-            f"project_slug {a.project_slug!r} must start with a lowercase letter and use only "
+            f"project_slug {slug!r} must start with a lowercase letter and use only "
             "lowercase letters, digits and single hyphens, e.g. 'my-pipeline'"
+        )
+    clash = shadowed_by_distribution(slug)
+    if clash:
+        return (
+            f"project_slug {slug!r} is the name of {clash}, which the generated project "
+            f"installs; the installer would find the project requiring itself. Pick a name of "
+            f"your own, e.g. '{slug}-pipeline'"
         )
     return None
 
 
 def _package_name(a: Answers) -> str | None:
     name = a.package_name
-    if not PACKAGE_RE.match(name) or keyword.iskeyword(name):
+    if not PACKAGE_RE.fullmatch(name) or keyword.iskeyword(name):
         return (
             f"package_name {name!r} must be a lowercase Python identifier that is not a keyword, "
             "e.g. 'my_pipeline'"
+        )
+    clash = shadowed_by_package(name)
+    if clash:
+        suggestion = package_name_for(a.project_slug)
+        if suggestion == name or shadowed_by_package(suggestion):
+            suggestion = f"{name}_pipeline"
+        return (
+            f"package_name {name!r} would shadow {clash}: `import {name}` would load one of "
+            f"the two and break the other. Pick a name of your own, e.g. '{suggestion}'"
         )
     return None
 
 
 def _author_email(a: Answers) -> str | None:
-    if not EMAIL_RE.match(a.author_email):
+    if not EMAIL_RE.fullmatch(a.author_email):
         return f"author_email {a.author_email!r} is not an email address, e.g. 'ana@example.com'"
     return None
 
@@ -290,9 +332,37 @@ def _choice_problem(key: str, a: Answers) -> str | None:
     return None
 
 
+def _form_problem(key: str, a: Answers) -> str | None:
+    """Checks shared by every question of a kind: text is one plain line, numbers are finite."""
+    value = getattr(a, key)
+    if key in TEXT_KEYS:
+        return text_problem(key, value)
+    if key in NUMBER_KEYS and not math.isfinite(value):
+        kind = "whole number" if isinstance(getattr(_DEFAULTS, key), int) else "number"
+        return f"{key}: {not_finite(value, kind, getattr(_DEFAULTS, key))}"
+    return None
+
+
 def check(key: str, answers: Answers) -> str | None:
     """The validator of one question: a message, or None when the answer is fine."""
-    return _choice_problem(key, answers) or (CHECKS[key](answers) if key in CHECKS else None)
+    return (
+        _choice_problem(key, answers)
+        or _form_problem(key, answers)
+        or (CHECKS[key](answers) if key in CHECKS else None)
+    )
+
+
+def refuse(key: str, given: Mapping[str, Any]) -> str | None:
+    """The validator as copier runs it: `given` holds the raw answers so far.
+
+    Reads `key` and the answers asked before it (a validator never sees later
+    ones); an answer that cannot be read as its type is refused with the reason.
+    """
+    asked = QUESTION_ORDER[: QUESTION_ORDER.index(key) + 1]
+    try:
+        return check(key, Answers.from_mapping(given, keys=asked))
+    except ValueError as error:
+        return str(error)
 
 
 def problems(answers: Answers) -> list[Problem]:
@@ -304,3 +374,30 @@ def problems(answers: Answers) -> list[Problem]:
             if message:
                 found.append(Problem(key, message))
     return found
+
+
+# --- answers given but never used ------------------------------------------------------
+def unknown_keys(keys: Iterable[str]) -> list[str]:
+    """Keys of an answers file that name no question (copier's own `_` keys aside)."""
+    return sorted({key for key in keys if not key.startswith("_") and key not in QUESTION_ORDER})
+
+
+def skipped_keys(given: Mapping[str, Any], answers: Answers) -> list[str]:
+    """Questions answered in `given` that do not apply to `answers`: copier drops them."""
+    return [key for key in QUESTION_ORDER if key in given and not applies(key, answers)]
+
+
+def unused_answers_warning(unknown: Iterable[str], skipped: Iterable[str]) -> str:
+    """The warning printed after copy and update; empty when every answer was used."""
+    lines = []
+    if unknown := sorted(unknown):
+        lines.append(
+            f"warning: answers file keys not used by this template: {', '.join(unknown)} "
+            "(typo? see docs/questions.md of pipeline-architect for the keys)"
+        )
+    if skipped := list(skipped):
+        lines.append(
+            f"warning: answers ignored because their question does not apply to your other "
+            f"answers: {', '.join(skipped)} (see 'asked when' in docs/questions.md)"
+        )
+    return "\n".join(lines)

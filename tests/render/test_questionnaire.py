@@ -9,7 +9,7 @@ from cases import effective_answers, render_cases
 from conftest import TEMPLATE_ROOT
 from pipeline_design import QUESTION_ORDER, RECOMMENDED_KEYS, Answers
 from pipeline_design.answers import MULTI_CHOICES, SINGLE_CHOICES
-from pipeline_design.validation import APPLIES, CHECKS
+from pipeline_design.validation import APPLIES, CHECKS, NUMBER_KEYS, TEXT_KEYS
 
 COPIER = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
 QUESTIONS = {k: v for k, v in COPIER.items() if not k.startswith("_")}
@@ -60,6 +60,22 @@ def test_when_and_validator_call_the_engine() -> None:
             assert "when" not in question, key
         if key in CHECKS:
             assert question.get("validator") == f"{{{{ refuse('{key}') }}}}", key
+
+
+@pytest.mark.parametrize("key", TEXT_KEYS + NUMBER_KEYS)
+def test_every_text_and_number_question_is_validated_by_the_engine(key: str) -> None:
+    # The engine refuses line breaks, control characters and non-finite numbers only
+    # where copier asks it to.
+    assert QUESTIONS[key].get("validator") == f"{{{{ refuse('{key}') }}}}", key
+
+
+@pytest.mark.parametrize("key", TEXT_KEYS + NUMBER_KEYS)
+def test_question_types_let_the_engine_read_the_raw_answer(key: str) -> None:
+    # Whole numbers are typed `yaml`: copier casts `int` answers before any validator,
+    # and fails on 'inf' or '2.5' with a traceback instead of a message.
+    default = getattr(Answers(), key)
+    expected = "str" if key in TEXT_KEYS else "float" if isinstance(default, float) else "yaml"
+    assert QUESTIONS[key]["type"] == expected
 
 
 def test_render_cases_cover_every_value_of_every_choice() -> None:
