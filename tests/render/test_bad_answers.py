@@ -175,9 +175,9 @@ def test_every_answer_used_means_no_warning(
 def test_the_cli_warns_about_unknown_keys_of_a_data_file(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yml"
     answers.write_text("project_name: Shop\nwarehous: postgres\ncolour: blue\n")
+    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref"]
     done = subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
-        + ["--data-file", str(answers), str(TEMPLATE_ROOT), str(tmp_path / "out")],
+        [*command, "HEAD", "--data-file", str(answers), str(TEMPLATE_ROOT), str(tmp_path / "out")],
         capture_output=True,
         text=True,
         timeout=300,
