@@ -12,8 +12,10 @@ import re
 import sys
 import tomllib
 import unicodedata
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -337,3 +339,12 @@ def test_the_warning_names_every_unused_key_and_where_to_look() -> None:
     assert "typo?" in first and "docs/questions.md" in first
     assert "events_per_second" in second and "does not apply" in second
     assert unused_answers_warning([], []) == ""
+
+
+@pytest.mark.parametrize(
+    "preset", sorted((TEMPLATE_ROOT / "presets").glob("*.yml")), ids=lambda p: p.stem
+)
+def test_the_presets_use_every_key_they_give(preset: Path) -> None:
+    given = yaml.safe_load(preset.read_text())
+    assert unknown_keys(given) == []
+    assert skipped_keys(given, Answers.from_mapping(given)) == []
