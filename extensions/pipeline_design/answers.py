@@ -225,9 +225,8 @@ def _number(value: Any, whole: bool, example: float) -> float | int:
 def not_finite(value: Any, kind: str, example: float) -> str:
     """The message for nan, inf and numbers too large for a float (1e400 reads as inf)."""
     return (
-        f"{value!r} is not a finite {kind} (nan, infinity and numbers beyond 1e308 cannot "
-        "size a pipeline); "
-        f"give a {kind}, e.g. {example}"
+        f"{value!r} is not a finite {kind} (nan, infinity and numbers beyond 1e308 "
+        f"cannot size a pipeline); give a {kind}, e.g. {example}"
     )
 
 
