@@ -156,7 +156,7 @@ def replay(dataset: str | None) -> None:
     except (PipelineError, PiiKeyError, ContractError) as error:
         _fail(error)
     if state is None:
-        click.echo("The quarantine is empty: nothing to replay.")
+        click.echo("Nothing to replay: no quarantined rows of loaded batches.")
         return
     _print_summary(summary)
 
