@@ -28,6 +28,8 @@ class BatchState:
     window: tuple[str, str] | None = None
     replayed: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
+    # dataset -> why it is not part of the batch (e.g. a backfill window without its rows)
+    skipped: dict[str, str] = field(default_factory=dict)
     # dataset -> rows_in / quarantined / duplicates / loaded
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     reasons: dict[str, dict[str, int]] = field(default_factory=dict)

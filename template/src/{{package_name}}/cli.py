@@ -24,12 +24,20 @@ from .datagen import generate
 from .observability.logs import configure_logging
 from .pipeline import STAGES, Pipeline, PipelineError, RunSummary
 from .privacy.erasure import erase
-from .privacy.keys import PiiKeyError
+from .privacy.keys import PiiKeyError, uses_development_key
 
 
 def _pipeline() -> Pipeline:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
+    if uses_development_key(settings):
+        # Said on every command: this mode must never go unnoticed on real data.
+        click.secho(
+            "Dev mode (PIPELINE_ENV=dev): PII is pseudonymised with the public development "
+            "key; sample data only.",
+            fg="yellow",
+            err=True,
+        )
     return Pipeline(settings)
 
 
@@ -73,17 +81,23 @@ def run(stage: str | None, batch_id: str | None) -> None:
 @click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day.")
 @click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
 def backfill(start: datetime, end: datetime) -> None:
-    """Re-process the raw zone's rows whose event time is within [START, END].
+    """Re-process the loaded input rows whose event time is within [START, END].
 
-    Use it after fixing a contract or a transformation: the rows are validated, transformed
-    and merged again, and the gold days they touch are recomputed.
+    Use it after fixing a contract or a transformation: the rows are validated, transformed,
+    quality-checked and merged again, and the gold days they touch are recomputed. Rows of
+    deliveries the quality gate rejected are never read; datasets without rows in the window
+    are left out.
     """
     if end < start:
         raise click.BadParameter("--end is before --start")
     try:
         pipeline = _pipeline()
         state = pipeline.plan_backfill(start.date(), end.date())
-        summary = pipeline.summary(pipeline.execute(state) if state.datasets else None)
+        if not state.datasets:
+            click.echo("Nothing to backfill: no loaded rows in the window.")
+            _print_skipped(state.skipped)
+            return
+        summary = pipeline.summary(pipeline.execute(state))
     except (PipelineError, PiiKeyError, ContractError) as error:
         _fail(error)
     _print_summary(summary)
@@ -142,7 +156,7 @@ def replay(dataset: str | None) -> None:
     except (PipelineError, PiiKeyError, ContractError) as error:
         _fail(error)
     if state is None:
-        click.echo("The quarantine is empty: nothing to replay.")
+        click.echo("Nothing to replay: no quarantined rows of loaded batches.")
         return
     _print_summary(summary)
 
@@ -202,6 +216,7 @@ def _print_summary(summary: RunSummary) -> None:
             f"  {dataset:<10} {c['rows_in']:>9} {c['loaded']:>9} {c['quarantined']:>12} "
             f"{c['duplicates']:>11}"
         )
+    _print_skipped(state.skipped)
     for dataset, reasons in state.reasons.items():
         if reasons:
             listed = ", ".join(f"{reason} x{n}" for reason, n in reasons.items())
@@ -222,6 +237,11 @@ def _print_summary(summary: RunSummary) -> None:
         click.echo(
             f"Batch still open: continue with `run --stage <next> --batch-id {state.batch_id}`"
         )
+
+
+def _print_skipped(skipped: dict[str, str]) -> None:
+    for dataset, why in skipped.items():
+        click.echo(f"  not in this batch: {dataset} ({why})")
 
 
 if __name__ == "__main__":

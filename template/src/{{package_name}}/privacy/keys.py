@@ -20,13 +20,18 @@ class PiiKeyError(RuntimeError):
     """No usable pseudonymisation key outside dev mode."""
 
 
+def uses_development_key(settings: Settings) -> bool:
+    """True when runs pseudonymise with the public DEV_KEY (dev mode without a key of its own)."""
+    return settings.env == "dev" and not (settings.pii_key and settings.pii_key.get_secret_value())
+
+
 def pii_key(settings: Settings) -> str:
     key = settings.pii_key.get_secret_value() if settings.pii_key else ""
     if settings.env == "dev":
         return key or DEV_KEY
     if not key:
         raise PiiKeyError(
-            "PIPELINE_PII_KEY is not set. Generate one with "
+            f"PIPELINE_PII_KEY is not set (PIPELINE_ENV={settings.env}). Generate one with "
             "`python -c 'import secrets; print(secrets.token_hex(32))'` and keep it in your "
             "secret store, or set PIPELINE_ENV=dev to use the development key on sample data."
         )
