@@ -1,7 +1,9 @@
 """A batch's state: what it read, what each stage produced, and how far it got.
 
-Saved as JSON next to the lake after every stage, so a stage can run on its own
-(`cli run --stage`, or one orchestrator task per stage) and a crashed batch can be resumed.
+Saved as JSON next to the lake when a stage starts and when it ends, so a stage can run on
+its own (`cli run --stage`, or one orchestrator task per stage) and a crashed batch can be
+resumed. `pid` and `stage` say which process is working on the batch and where: the next run
+(holding the run lock, so that process is gone) finds a batch a killed run left behind by them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class BatchState:
     stages_done: list[str] = field(default_factory=list)
     status: Literal["open", "loaded", "failed"] = "open"
     error: str | None = None
+    # Set while a process runs stages of this batch, cleared when it records the outcome.
+    pid: int | None = None
+    stage: str | None = None  # the stage running now
 
     def count(self, dataset: str, key: str, value: int) -> None:
         self.counts.setdefault(
@@ -60,7 +65,15 @@ class BatchState:
         return cls(**data)
 
     @classmethod
+    def all(cls, directory: Path) -> list[BatchState]:
+        return [cls.load(directory, p.stem) for p in sorted(directory.glob("*.json"))]
+
+    @classmethod
     def latest_open(cls, directory: Path) -> BatchState | None:
-        states = [cls.load(directory, p.stem) for p in directory.glob("*.json")]
-        open_states = [s for s in states if s.status != "loaded"]
+        open_states = [s for s in cls.all(directory) if s.status != "loaded"]
         return max(open_states, key=lambda s: s.started_at) if open_states else None
+
+    @staticmethod
+    def temporaries(directory: Path) -> list[Path]:
+        """Half-written state files of a writer that was killed (`save` renames them)."""
+        return sorted(directory.glob("*.tmp"))

@@ -19,7 +19,7 @@ from typing import Literal
 
 import polars as pl
 
-from ..reliability import io_retry
+from ..reliability import crash_point, io_retry
 
 Zone = Literal["raw", "quarantine", "validated", "clean", "gold"]
 ZONES: tuple[Zone, ...] = ("raw", "quarantine", "validated", "clean", "gold")
@@ -51,6 +51,10 @@ class Lake:
         pattern = f"{dataset}/*/data.parquet" if dataset else "**/*.parquet"
         yield from sorted(base.glob(pattern))
 
+    def temporaries(self) -> list[Path]:
+        """Files a killed writer left half-written (see write_parquet_atomic): never data."""
+        return sorted(self.root.rglob(".*.tmp"))
+
 
 @io_retry
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
@@ -59,6 +63,7 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         frame.write_parquet(temporary, compression="zstd", statistics=True)
+        crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
