@@ -21,6 +21,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # runtime
     "click": ("click",),
     "duckdb": ("duckdb",),
+    "filelock": ("filelock",),
     "jsonschema": ("jsonschema",),
     "numpy": ("numpy",),
     "open-data-contract-standard": ("open_data_contract_standard",),
