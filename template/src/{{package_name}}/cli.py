@@ -25,6 +25,7 @@ from .observability.logs import configure_logging
 from .pipeline import STAGES, Pipeline, PipelineError, RunSummary
 from .privacy.erasure import erase
 from .privacy.keys import PiiKeyError
+from .privacy.redaction import safe_error
 
 
 def _pipeline() -> Pipeline:
@@ -34,8 +35,10 @@ def _pipeline() -> Pipeline:
 
 
 def _fail(error: Exception) -> None:
-    structlog.get_logger(__name__).error("command_failed", error=str(error))
-    click.secho(f"error: {error}", fg="red", err=True)
+    # Terminals and CI logs are outside the restricted zones: the message has no row content.
+    message = safe_error(error, trusted=(PipelineError, PiiKeyError, ContractError))
+    structlog.get_logger(__name__).error("command_failed", error=message)
+    click.secho(f"error: {message}", fg="red", err=True)
     sys.exit(1)
 
 
@@ -151,15 +154,26 @@ def replay(dataset: str | None) -> None:
 @click.option("--subject", required=True, help="A customer id (C0000042) or an email address.")
 @click.confirmation_option(prompt="Erase this subject from every zone and the warehouse?")
 def erase_subject(subject: str) -> None:
-    """Remove one person from the warehouse, the gold tables and every lake zone (GDPR)."""
+    """Remove one person from the warehouse, the gold tables and every lake zone (GDPR), and
+    list the places that must be handled by hand."""
     try:
         report = erase(_pipeline(), subject)
     except (PiiKeyError, ContractError) as error:
         _fail(error)
-    click.echo(f"Erased subject {report.subject_token[:12]}… ({report.total} rows):")
-    for place, rows in sorted(report.rows_removed.items()):
-        click.echo(f"  {place:<40} {rows:>8}")
-    click.echo("Recorded in ops.erasures. Erase the source system's copy too.")
+    token = report.subject_token[:12]
+    if report.found:
+        click.echo(f"Erased subject {token}… ({report.total} rows or texts) from:")
+        for place, rows in sorted(report.rows_removed.items()):
+            click.echo(f"  {place:<52} {rows:>8}")
+    else:
+        click.echo(
+            f"Subject {token}… was not found in the warehouse or any lake zone: nothing was "
+            "erased. Check the spelling (an email or a customer id)."
+        )
+    click.echo("Not reached by the pipeline, handle by hand:")
+    for place in report.not_reached:
+        click.echo(f"  - {place}")
+    click.echo(f"Recorded in ops.erasures ({report.erasure_id}, outcome {report.outcome}).")
 
 
 @main.command(name="generate-data")

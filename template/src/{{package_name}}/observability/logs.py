@@ -1,14 +1,44 @@
 """Structured logs on stderr: JSON lines for log shippers (the default), or a console
-format for people at a terminal (`PIPELINE_LOG_FORMAT=console`, which `make run` uses)."""
+format for people at a terminal (`PIPELINE_LOG_FORMAT=console`, which `make run` uses).
+
+Logs leave the restricted zones (log shippers, terminals, CI output), so no event may carry
+PII. Code logs counts, names and `safe_error` texts only; as defence in depth every event
+value still goes through `redact_pii`, and tracebacks are rendered without local variables
+(a frame's locals can hold a whole row).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 from ..config import PIPELINE_NAME
+from ..privacy.redaction import redact_text, safe_message
+
+
+def redact_pii(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: emails and phone numbers in any event value (nested included)
+    become [email] / [phone]; exception messages are cleaned like `safe_error` does."""
+    for key, value in event.items():
+        event[key] = _redacted(value)
+    return event
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        if "exc_type" in value and isinstance(value.get("exc_value"), str):
+            # One exception of dict_tracebacks: its message may quote the row it failed on.
+            value = {**value, "exc_value": safe_message(value["exc_value"])}
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -22,7 +52,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks,
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            redact_pii,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

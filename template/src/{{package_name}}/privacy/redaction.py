@@ -1,0 +1,161 @@
+"""PII-free text: emails and phone numbers out of free text, row content out of error messages.
+
+The same patterns run on two engines: Polars (Rust's `regex`, on whole columns: see
+`masking.redact`) and Python's `re` (log events, error messages). Rust's `regex` has no
+look-around, so a phone number's boundaries are matched as groups and written back, and dates
+are shielded before phone numbers are looked for (a date is the most common run of digits and
+separators that is not a phone number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import PurePath
+
+from ..contracts import Contract
+
+EMAIL = "[email]"
+PHONE = "[phone]"
+VALUE = "<value>"
+ROW = "<row>"
+
+# A local part that starts with a letter or digit (unicode: zoë.müller, o'brien+tag), an `@`
+# or its URL encoding `%40` (query strings), then dotted domain labels and a letter-only TLD.
+EMAIL_PATTERN = r"\w[\w.%+'-]*(?:@|%40)(?:[\w%-]+\.)+[^\W\d_]{2,}"
+
+# Private-use characters stand in for a date's separators while phone numbers are looked for.
+_DOT, _DASH = "\ue000", "\ue001"
+_YEAR = r"(?:1[89]|20)\d{2}"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+# (pattern, replacement): 2025-06-07, 07-06-2025, 2025.06.07, 07.06.2025, each between non-digits.
+DATE_SHIELDS = tuple(
+    (
+        rf"(^|\D)({first}){separator}({middle}){separator}({last})(\D|$)",
+        f"${{1}}${{2}}{mark}${{3}}{mark}${{4}}${{5}}",
+    )
+    for separator, mark in ((r"-", _DASH), (r"\.", _DOT))
+    for first, middle, last in ((_YEAR, _MONTH, _DAY), (_DAY, _MONTH, _YEAR))
+)
+UNSHIELD = ((_DOT, "."), (_DASH, "-"))
+
+# One digit, then more digits each after at most two separators (space . - ( )): counts digits
+# whatever the grouping. International: + (or %2B, or 00) and 7-15 digits (E.164). National:
+# a trunk 0 and 9-13 digits. North American: (415) 555-0123, 415-555-0123, 415.555.0123.
+_INTERNATIONAL = r"(?:\+|%2[Bb]|00)\(?[1-9](?:[ .()-]{0,2}\d){6,14}"
+_NATIONAL = r"\(?0[1-9](?:[ .()-]{0,2}\d){7,11}"
+_NORTH_AMERICAN = r"\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}"
+# Not after a word character or . / - # + % (versions 126.0.6478.126, IPs, paths /product/0123,
+# ids ORD-0012345678), not before a word character, not next to a shielded date.
+PHONE_PATTERN = (
+    rf"(^|[^\w.#%+/{_DOT}{_DASH}-])({_INTERNATIONAL}|{_NATIONAL}|{_NORTH_AMERICAN})"
+    rf"($|[^\w{_DOT}{_DASH}])"
+)
+PHONE_REPLACEMENT = f"${{1}}{PHONE}${{3}}"
+# The closing boundary character is consumed, so a phone number right after another one is
+# only found by a second pass.
+PHONE_PASSES = 2
+
+# Error messages: quoted spans, JSON objects, delimited rows, long numbers.
+_QUOTED = re.compile(r"```(.*?)```|`([^`]*)`|'([^'\n]*)'|\"([^\"]*)\"", re.DOTALL)
+_OBJECT = re.compile(r"\{[^{}]*\}|(?<!datetime)\[(?!Errno)[^\[\]]*\]")
+# Two or more fields each ending in a delimiter directly followed by the next field (a CSV
+# row; prose puts a space after its commas), then the rest of the line.
+_DELIMITED = re.compile(r"(?:[^\s,;|\t:][^,;|\t\n:]*[,;|\t](?=\S)){2,}[^\n]*")
+_LONG_NUMBER = re.compile(r"\d{6,}")
+_HINTS = ("you might want to try", "hint:", "this error occurred in", "consider setting")
+# Quoted words that are never row content: Polars type names and text encodings.
+_TYPE_NAMES = re.compile(
+    r"^(?:str|bool|date|time|null|binary|[uif]\d{1,3}|datetime\[.{1,6}\]"
+    r"|utf-?(?:8|16|32)(?:-sig)?|ascii|latin-?1|iso-8859-\d{1,2}|cp\d{3,4})$",
+    re.IGNORECASE,
+)
+_FILE_NAME = re.compile(r"^[\w./\\ :-]+\.(?:csv|jsonl?|parquet|tsv|txt|gz)$")
+MAX_MESSAGE = 400
+
+
+def _python(template: str) -> str:
+    """A Rust replacement template (`${1}`) in Python's syntax (`\\g<1>`)."""
+    return re.sub(r"\$\{(\d+)\}", r"\\g<\1>", template)
+
+
+_EMAIL_RE = re.compile(EMAIL_PATTERN)
+_PHONE_RE = re.compile(PHONE_PATTERN)
+_PHONE_TEMPLATE = _python(PHONE_REPLACEMENT)
+_SHIELDS_RE = tuple((re.compile(p), _python(r)) for p, r in DATE_SHIELDS)
+
+
+def redact_text(text: str) -> str:
+    """Emails and phone numbers in `text` replaced by [email] and [phone] (see `redact`)."""
+    text = _EMAIL_RE.sub(EMAIL, text)
+    for pattern, replacement in _SHIELDS_RE:
+        text = pattern.sub(replacement, text)
+    for _ in range(PHONE_PASSES):
+        text = _PHONE_RE.sub(_PHONE_TEMPLATE, text)
+    for mark, separator in UNSHIELD:
+        text = text.replace(mark, separator)
+    return text
+
+
+def safe_message(message: str, known_names: Iterable[str] = ()) -> str:
+    """`message` without anything that could be a value from a row.
+
+    Quoted spans, JSON objects, lists and delimited rows are replaced by <value> / <row>,
+    unless a quoted span is one of `known_names` (columns, datasets), a type name or a file
+    name (kept as its base name). Emails and phone numbers left are redacted, numbers of six
+    or more digits dropped, hint paragraphs removed, and the message kept to one short line.
+    """
+    known = set(known_names)
+
+    def quoted(match: re.Match[str]) -> str:
+        block, *spans = match.groups()
+        if block is not None:  # ```...```: Polars wraps the underlying error in these
+            return " " + safe_message(block, known) + " "
+        inner = next(s for s in spans if s is not None)
+        if inner in known or _TYPE_NAMES.match(inner):
+            return f"'{inner}'"
+        if _FILE_NAME.match(inner):
+            return f"'{PurePath(inner.replace(chr(92), '/')).name}'"
+        return VALUE
+
+    text = _QUOTED.sub(quoted, message)
+    text = _OBJECT.sub(ROW, text)
+    text = _DELIMITED.sub(ROW, text)
+    text = redact_text(text)
+    text = _LONG_NUMBER.sub("<number>", text)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    kept = [p for p in paragraphs if not p.strip().lower().startswith(_HINTS)]
+    line = " ".join(" ".join(kept).split())
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
+
+
+def contract_names(contracts: Iterable[Contract]) -> set[str]:
+    """Dataset and column names: the quoted words an error message may keep."""
+    names: set[str] = set()
+    for contract in contracts:
+        names |= {contract.dataset, *contract.column_names}
+    return names
+
+
+def safe_error(
+    error: BaseException,
+    known_names: Iterable[str] = (),
+    trusted: tuple[type[BaseException], ...] = (),
+) -> str:
+    """`Type: message` of an exception with no row content, for every place an error is
+    written: batch state, ops.audit_runs, lineage FAIL events, logs and the CLI.
+
+    Parser errors quote the rows they choke on (names, emails, phone numbers), so the message
+    is cleaned by `safe_message`; what helps an operator stays: the exception type, the
+    reason, column and dataset names (`known_names`), file names and small numbers (line,
+    column, position). The messages of `trusted` types are the project's own, built from
+    names and counts only (e.g. PipelineError): they keep their wording and only go through
+    `redact_text`. Embed another exception in them with `safe_error(cause)`, never `str(cause)`.
+    """
+    name = type(error).__name__
+    if isinstance(error, trusted):
+        message = redact_text(str(error)).strip()
+    else:
+        message = safe_message(str(error), known_names)
+    return f"{name}: {message}" if message else name
