@@ -60,9 +60,9 @@ PHONE_PASSES = 2
 # Error messages: quoted spans, JSON objects, delimited rows, long numbers.
 _QUOTED = re.compile(r"```(.*?)```|`([^`]*)`|'([^'\n]*)'|\"([^\"]*)\"", re.DOTALL)
 _OBJECT = re.compile(r"\{[^{}]*\}|(?<!datetime)\[(?!Errno)[^\[\]]*\]")
-# Two or more fields each ending in a delimiter directly followed by the next field (a CSV
-# row; prose puts a space after its commas), then the rest of the line.
-_DELIMITED = re.compile(r"(?:[^\s,;|\t:][^,;|\t\n:]*[,;|\t](?=\S)){2,}[^\n]*")
+# A field ending in a delimiter directly followed by the next field (a CSV row; prose puts a
+# space after its commas), then the rest of the line.
+_DELIMITED = re.compile(r"(?:[^\s,;|\t:][^,;|\t\n:]*[,;|\t](?=\S))+[^\n]*")
 _LONG_NUMBER = re.compile(r"\d{6,}")
 _HINTS = ("you might want to try", "hint:", "this error occurred in", "consider setting")
 # Quoted words that are never row content: Polars type names and text encodings.
