@@ -40,11 +40,14 @@ DATE_SHIELDS = tuple(
 )
 UNSHIELD = ((_DOT, "."), (_DASH, "-"))
 
-# One digit, then more digits each after at most two separators (space . - ( )): counts digits
-# whatever the grouping. International: + (or %2B, or 00) and 7-15 digits (E.164). National:
-# a trunk 0 and 9-13 digits. North American: (415) 555-0123, 415-555-0123, 415.555.0123.
-_INTERNATIONAL = r"(?:\+|%2[Bb]|00)\(?[1-9](?:[ .()-]{0,2}\d){6,14}"
-_NATIONAL = r"\(?0[1-9](?:[ .()-]{0,2}\d){7,11}"
+# One digit, then more digits each after a separator: at most two of space . - ( ) and their
+# URL encodings (%20 %28 %29), or a + (a space in a query string) next to at most one encoding.
+# " +" is no separator: "+44 7700 900123 +44 ..." are two numbers. This counts digits whatever
+# the grouping. International: + (or %2B, or 00) and 7-15 digits (E.164). National: a trunk 0
+# and 9-13 digits. North American: (415) 555-0123, 415-555-0123, 415.555.0123.
+_SEPARATOR = r"(?:(?:[ .()-]|%2[089]){0,2}|\+(?:%2[089])?|%2[089]\+)"
+_INTERNATIONAL = rf"(?:\+|%2[Bb]|00)\(?[1-9](?:{_SEPARATOR}\d){{6,14}}"
+_NATIONAL = rf"\(?0[1-9](?:{_SEPARATOR}\d){{7,11}}"
 _NORTH_AMERICAN = r"\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}"
 # Not after a word character or . / - # + % (versions 126.0.6478.126, IPs, paths /product/0123,
 # ids ORD-0012345678), not before a word character, not next to a shielded date.
