@@ -18,13 +18,13 @@ import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
 
 from ..contracts import Contract
 from .redaction import (
-    DATE_SHIELDS,
+    DATE_MARK,
+    DATE_PATTERN,
+    DATE_SHIELD,
     EMAIL,
     EMAIL_PATTERN,
-    PHONE_PASSES,
     PHONE_PATTERN,
     PHONE_REPLACEMENT,
-    UNSHIELD,
 )
 
 IPV4_PATTERN = r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$"
@@ -37,14 +37,12 @@ def pseudonymise(expr: pl.Expr, key: str) -> pl.Expr:
 
 def redact(expr: pl.Expr) -> pl.Expr:
     """The column-wise twin of `redaction.redact_text` (same patterns, same steps)."""
-    text = expr.str.replace_all(EMAIL_PATTERN, EMAIL)
-    for pattern, replacement in DATE_SHIELDS:
-        text = text.str.replace_all(pattern, replacement)
-    for _ in range(PHONE_PASSES):
-        text = text.str.replace_all(PHONE_PATTERN, PHONE_REPLACEMENT)
-    for mark, separator in UNSHIELD:
-        text = text.str.replace_all(mark, separator, literal=True)
-    return text
+    return (
+        expr.str.replace_all(EMAIL_PATTERN, EMAIL)
+        .str.replace_all(DATE_PATTERN, DATE_SHIELD)
+        .str.replace_all(PHONE_PATTERN, PHONE_REPLACEMENT)
+        .str.replace_all(DATE_MARK, "", literal=True)
+    )
 
 
 def generalise_ip(expr: pl.Expr) -> pl.Expr:
@@ -59,6 +57,14 @@ def generalise_year(expr: pl.Expr) -> pl.Expr:
     return expr.dt.truncate("1y")
 
 
+def _redact_distinct(values: pl.Series) -> pl.Expr:
+    """`redact` run on the column's distinct values only, then mapped back: user agents and
+    URLs repeat, so the regexes see a fraction of the rows."""
+    distinct = values.unique().drop_nulls()
+    redacted = pl.select(redact(pl.lit(distinct))).to_series()
+    return pl.col(values.name).replace(distinct, redacted)
+
+
 def mask(frame: pl.DataFrame, contract: Contract, key: str) -> pl.DataFrame:
     """Apply each column's masking strategy from the contract."""
     dropped = [c.name for c in contract.pii_columns if c.masking == "drop"]
@@ -69,7 +75,7 @@ def mask(frame: pl.DataFrame, contract: Contract, key: str) -> pl.DataFrame:
             case "pseudonymise":
                 expressions.append(pseudonymise(value, key).alias(column.name))
             case "redact":
-                expressions.append(redact(value).alias(column.name))
+                expressions.append(_redact_distinct(frame.get_column(column.name)))
             case "generalise_ip":
                 expressions.append(generalise_ip(value).alias(column.name))
             case "generalise_year":

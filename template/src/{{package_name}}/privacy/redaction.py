@@ -24,21 +24,16 @@ ROW = "<row>"
 # or its URL encoding `%40` (query strings), then dotted domain labels and a letter-only TLD.
 EMAIL_PATTERN = r"\w[\w.%+'-]*(?:@|%40)(?:[\w%-]+\.)+[^\W\d_]{2,}"
 
-# Private-use characters stand in for a date's separators while phone numbers are looked for.
-_DOT, _DASH = "\ue000", "\ue001"
+# While phone numbers are looked for, a private-use character marks both ends of every date
+# (2025-06-07, 07.06.2025, between non-digits): a phone number never runs across it, so
+# "07.06.2025 14 30" is not one. The marks are removed afterwards.
+_MARK = "\ue000"
 _YEAR = r"(?:1[89]|20)\d{2}"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-# (pattern, replacement): 2025-06-07, 07-06-2025, 2025.06.07, 07.06.2025, each between non-digits.
-DATE_SHIELDS = tuple(
-    (
-        rf"(^|\D)({first}){separator}({middle}){separator}({last})(\D|$)",
-        f"${{1}}${{2}}{mark}${{3}}{mark}${{4}}${{5}}",
-    )
-    for separator, mark in ((r"-", _DASH), (r"\.", _DOT))
-    for first, middle, last in ((_YEAR, _MONTH, _DAY), (_DAY, _MONTH, _YEAR))
-)
-UNSHIELD = ((_DOT, "."), (_DASH, "-"))
+DATE_PATTERN = rf"(^|\D)({_YEAR}[.-]{_MONTH}[.-]{_DAY}|{_DAY}[.-]{_MONTH}[.-]{_YEAR})(\D|$)"
+DATE_SHIELD = f"${{1}}{_MARK}${{2}}{_MARK}${{3}}"
+DATE_MARK = _MARK
 
 # One digit, then more digits each after a separator: at most two of space . - ( ) and their
 # URL encodings (%20 %28 %29), or a + (a space in a query string) next to at most one encoding.
@@ -50,15 +45,10 @@ _INTERNATIONAL = rf"(?:\+|%2[Bb]|00)\(?[1-9](?:{_SEPARATOR}\d){{6,14}}"
 _NATIONAL = rf"\(?0[1-9](?:{_SEPARATOR}\d){{7,11}}"
 _NORTH_AMERICAN = r"\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}"
 # Not after a word character or . / - # + % (versions 126.0.6478.126, IPs, paths /product/0123,
-# ids ORD-0012345678), not before a word character, not next to a shielded date.
-PHONE_PATTERN = (
-    rf"(^|[^\w.#%+/{_DOT}{_DASH}-])({_INTERNATIONAL}|{_NATIONAL}|{_NORTH_AMERICAN})"
-    rf"($|[^\w{_DOT}{_DASH}])"
-)
-PHONE_REPLACEMENT = f"${{1}}{PHONE}${{3}}"
-# The closing boundary character is consumed, so a phone number right after another one is
-# only found by a second pass.
-PHONE_PASSES = 2
+# ids ORD-0012345678) or a date, and not before a word character (\b, a zero-width check, so
+# a number right after another one is found in the same pass).
+PHONE_PATTERN = rf"(^|[^\w.#%+/{_MARK}-])({_INTERNATIONAL}|{_NATIONAL}|{_NORTH_AMERICAN})\b"
+PHONE_REPLACEMENT = f"${{1}}{PHONE}"
 
 # Error messages: quoted spans, JSON objects, delimited rows, long numbers.
 _QUOTED = re.compile(r"```(.*?)```|`([^`]*)`|'([^'\n]*)'|\"([^\"]*)\"", re.DOTALL)
@@ -86,19 +76,16 @@ def _python(template: str) -> str:
 _EMAIL_RE = re.compile(EMAIL_PATTERN)
 _PHONE_RE = re.compile(PHONE_PATTERN)
 _PHONE_TEMPLATE = _python(PHONE_REPLACEMENT)
-_SHIELDS_RE = tuple((re.compile(p), _python(r)) for p, r in DATE_SHIELDS)
+_DATE_RE = re.compile(DATE_PATTERN)
+_DATE_TEMPLATE = _python(DATE_SHIELD)
 
 
 def redact_text(text: str) -> str:
     """Emails and phone numbers in `text` replaced by [email] and [phone] (see `redact`)."""
     text = _EMAIL_RE.sub(EMAIL, text)
-    for pattern, replacement in _SHIELDS_RE:
-        text = pattern.sub(replacement, text)
-    for _ in range(PHONE_PASSES):
-        text = _PHONE_RE.sub(_PHONE_TEMPLATE, text)
-    for mark, separator in UNSHIELD:
-        text = text.replace(mark, separator)
-    return text
+    text = _DATE_RE.sub(_DATE_TEMPLATE, text)
+    text = _PHONE_RE.sub(_PHONE_TEMPLATE, text)
+    return text.replace(DATE_MARK, "")
 
 
 def safe_message(message: str, known_names: Iterable[str] = ()) -> str:
