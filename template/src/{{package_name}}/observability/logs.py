@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
 from ..config import PIPELINE_NAME
-from ..privacy.redaction import redact_text, safe_message
+from ..privacy.redaction import redact_text, safe_error, safe_message
 
 
 def redact_pii(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -25,6 +26,23 @@ def redact_pii(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMappi
     become [email] / [phone]; exception messages are cleaned like `safe_error` does."""
     for key, value in event.items():
         event[key] = _redacted(value)
+    return event
+
+
+def plain_traceback(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor for the console: the traceback's frames, then `safe_error`'s line
+    in place of the exception's own message."""
+    exc_info = event.pop("exc_info", None)
+    error = (
+        sys.exc_info()[1]
+        if exc_info is True
+        else exc_info[1]
+        if isinstance(exc_info, tuple)
+        else exc_info
+    )
+    if isinstance(error, BaseException):
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        event["exception"] = f"Traceback (most recent call last):\n{frames}{safe_error(error)}"
     return event
 
 
@@ -42,19 +60,25 @@ def _redacted(value: Any) -> Any:
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    console = fmt == "console"
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        if fmt == "console"
+        if console
         else structlog.processors.JSONRenderer()
+    )
+    tracebacks: structlog.typing.Processor = (
+        plain_traceback
+        if console
+        else structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        )
     )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.ExceptionRenderer(
-                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-            ),
+            tracebacks,
             redact_pii,
             renderer,
         ],
