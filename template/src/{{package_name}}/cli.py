@@ -25,6 +25,7 @@ from .observability.logs import configure_logging
 from .pipeline import STAGES, Pipeline, PipelineError, RunSummary
 from .privacy.erasure import erase
 from .privacy.keys import PiiKeyError, uses_development_key
+from .privacy.redaction import safe_error
 
 
 def _pipeline() -> Pipeline:
@@ -41,9 +42,18 @@ def _pipeline() -> Pipeline:
     return Pipeline(settings)
 
 
+# Errors whose messages this project writes itself, from names and counts only.
+TRUSTED_ERRORS = (PipelineError, PiiKeyError, ContractError)
+
+
 def _fail(error: Exception) -> None:
-    structlog.get_logger(__name__).error("command_failed", error=str(error))
-    click.secho(f"error: {error}", fg="red", err=True)
+    """Exit 1 with a one-line message. Terminals and CI logs are outside the restricted
+    zones, and a parser's message quotes the row it failed on: the message is `safe_error`'s,
+    and an unexpected error's traceback is logged without local variables."""
+    message = safe_error(error, trusted=TRUSTED_ERRORS)
+    trace = None if isinstance(error, TRUSTED_ERRORS) else error
+    structlog.get_logger(__name__).error("command_failed", error=message, exc_info=trace)
+    click.secho(f"error: {message}", fg="red", err=True)
     sys.exit(1)
 
 
@@ -72,7 +82,7 @@ def run(stage: str | None, batch_id: str | None) -> None:
         else:
             state = pipeline.open_batch(batch_id)
             summary = pipeline.summary(pipeline.execute(state, [stage]))
-    except (PipelineError, PiiKeyError, ContractError) as error:
+    except Exception as error:  # reported without row content by _fail
         _fail(error)
     _print_summary(summary)
 
@@ -98,7 +108,7 @@ def backfill(start: datetime, end: datetime) -> None:
             _print_skipped(state.skipped)
             return
         summary = pipeline.summary(pipeline.execute(state))
-    except (PipelineError, PiiKeyError, ContractError) as error:
+    except Exception as error:  # reported without row content by _fail
         _fail(error)
     _print_summary(summary)
 
@@ -153,7 +163,7 @@ def replay(dataset: str | None) -> None:
         pipeline = _pipeline()
         state = pipeline.plan_replay(dataset)
         summary = pipeline.summary(state and pipeline.execute(state))
-    except (PipelineError, PiiKeyError, ContractError) as error:
+    except Exception as error:  # reported without row content by _fail
         _fail(error)
     if state is None:
         click.echo("Nothing to replay: no quarantined rows of loaded batches.")
@@ -165,15 +175,26 @@ def replay(dataset: str | None) -> None:
 @click.option("--subject", required=True, help="A customer id (C0000042) or an email address.")
 @click.confirmation_option(prompt="Erase this subject from every zone and the warehouse?")
 def erase_subject(subject: str) -> None:
-    """Remove one person from the warehouse, the gold tables and every lake zone (GDPR)."""
+    """Remove one person from the warehouse, the gold tables and every lake zone (GDPR), and
+    list the places that must be handled by hand."""
     try:
         report = erase(_pipeline(), subject)
-    except (PiiKeyError, ContractError) as error:
+    except Exception as error:  # reported without row content by _fail
         _fail(error)
-    click.echo(f"Erased subject {report.subject_token[:12]}… ({report.total} rows):")
-    for place, rows in sorted(report.rows_removed.items()):
-        click.echo(f"  {place:<40} {rows:>8}")
-    click.echo("Recorded in ops.erasures. Erase the source system's copy too.")
+    token = report.subject_token[:12]
+    if report.found:
+        click.echo(f"Erased subject {token}… ({report.total} rows or texts) from:")
+        for place, rows in sorted(report.rows_removed.items()):
+            click.echo(f"  {place:<52} {rows:>8}")
+    else:
+        click.echo(
+            f"Subject {token}… was not found in the warehouse or any lake zone: nothing was "
+            "erased. Check the spelling (an email or a customer id)."
+        )
+    click.echo("Not reached by the pipeline, handle by hand:")
+    for place in report.not_reached:
+        click.echo(f"  - {place}")
+    click.echo(f"Recorded in ops.erasures ({report.erasure_id}, outcome {report.outcome}).")
 
 
 @main.command(name="generate-data")
