@@ -1,5 +1,6 @@
 """Structured logs on stderr: JSON lines for log shippers (the default), or a console
-format for people at a terminal (`PIPELINE_LOG_FORMAT=console`, which `make run` uses).
+format for people at a terminal (`PIPELINE_LOG_FORMAT=console`, as in the .env that
+`make setup` writes).
 
 Logs leave the restricted zones (log shippers, terminals, CI output), so no event may carry
 PII. Code logs counts, names and `safe_error` texts only; as defence in depth every event
