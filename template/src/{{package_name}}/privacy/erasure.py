@@ -110,6 +110,13 @@ def subject_columns(contract: Contract) -> tuple[list[str], list[str]]:
 
 
 def erase(pipeline: Pipeline, subject_value: str) -> ErasureReport:
+    """Remove one subject everywhere the pipeline keeps data, under the run lock: a run
+    loading at the same time could otherwise write the subject's rows back."""
+    with pipeline.locked("erase"):
+        return _erase(pipeline, subject_value)
+
+
+def _erase(pipeline: Pipeline, subject_value: str) -> ErasureReport:
     key = pii_key(pipeline.settings)
     subject = _resolve(pipeline, subject_value.strip(), key)
     report = ErasureReport(
