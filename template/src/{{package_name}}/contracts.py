@@ -280,7 +280,7 @@ class _Reader:
         if not isinstance(not_before, date):
             raise self.fail(f"{where}.notBefore", f"{not_before!r} is not an ISO date")
         future = custom.get("maxFutureDays", DEFAULT_MAX_FUTURE_DAYS)
-        if isinstance(future, bool) or not isinstance(future, int | float) or not 0 <= future:
+        if isinstance(future, bool) or not isinstance(future, int | float) or not future >= 0:
             raise self.fail(f"{where}.maxFutureDays", f"{future!r} is not a number of days >= 0")
         if future > 365_000:  # keeps `now + max_future_days` a representable timestamp
             raise self.fail(f"{where}.maxFutureDays", f"{future!r} is more than 1000 years")

@@ -49,8 +49,9 @@ META_COLUMNS = (
 # so a file's records are counted the same way whether it decodes or not.
 _BLANK = " \t\r\x0b\x0c"
 _UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# A quoted CSV field, with its doubled quotes: removed before counting delimiters.
-_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+# A quoted CSV field (the quote opens the field, as the parser sees it) with its doubled
+# quotes: removed before counting delimiters.
+_QUOTED_FIELD = r'(^|,)"(?:[^"]|"")*"'
 
 
 @dataclass(frozen=True)
@@ -191,11 +192,9 @@ def _rejected(contract: Contract, lines: pl.DataFrame, reason: str, detail: str)
 
 def _line_checks(contract: Contract, *checks: tuple[pl.Expr, str]) -> pl.Expr:
     """The first failed line-level check's reason, or null; an oversized line fails first."""
+    oversized = pl.col("_raw_line").str.len_bytes() > contract.max_record_bytes
     reason = pl.lit(None, pl.String)
-    for failed, label in reversed(
-        ((pl.col("_raw_line").str.len_bytes() > contract.max_record_bytes, "oversized_record"),)
-        + checks
-    ):
+    for failed, label in reversed([(oversized, "oversized_record"), *checks]):
         reason = pl.when(failed).then(pl.lit(label)).otherwise(reason)
     return reason
 
@@ -205,7 +204,8 @@ def _read_csv(lines: pl.DataFrame, contract: Contract) -> FileRead:
     if not content.height:
         return _rejected(contract, lines, "empty_file", "the file holds no header and no rows")
     try:
-        header = [name.strip() for name in next(csv.reader([content.item(0, "_raw_line")]))]
+        names = next(csv.reader([content.item(0, "_raw_line")], skipinitialspace=True))
+        header = [name.strip() for name in names]
     except csv.Error:
         header = []
     problem = _header_problem(header, contract)
@@ -218,7 +218,7 @@ def _read_csv(lines: pl.DataFrame, contract: Contract) -> FileRead:
             (pl.col("_raw_line").str.count_matches('"', literal=True) % 2 == 1, "unbalanced_quote"),
             (
                 pl.col("_raw_line")
-                .str.replace_all(_QUOTED_FIELD, "")
+                .str.replace_all(_QUOTED_FIELD, "${1}")
                 .str.count_matches(",", literal=True)
                 != len(header) - 1,
                 "field_count",
