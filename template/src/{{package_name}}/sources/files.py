@@ -49,6 +49,7 @@ META_COLUMNS = (
 # so a file's records are counted the same way whether it decodes or not.
 _BLANK = " \t\r\x0b\x0c"
 _UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SPLIT_SEPARATOR = "\x1f"  # the unit separator: a control character, quarantined in values
 # A quoted CSV field (the quote opens the field, as the parser sees it) with its doubled
 # quotes: removed before counting delimiters.
 _QUOTED_FIELD = r'(^|,)"(?:[^"]|"")*"'
@@ -137,14 +138,15 @@ def read_file(
     try:
         if data.startswith(_UNICODE_BOMS):
             raise UnicodeError("UTF-16 or UTF-32")
-        text = data.decode("utf-8")
+        data.decode("utf-8")  # only checked: the lines are split from the bytes
     except UnicodeError:
         # Latin-1 maps every byte to one character: the lines can still be counted.
-        lines = _lines(data.decode("latin-1"))
+        lines = _lines(data.decode("latin-1").encode())
         return _rejected(
             contract, lines, "encoding", "the file is not UTF-8 text; re-export it as UTF-8"
         )
-    lines = _lines(text)
+    lines = _lines(data)
+    del data
     if contract.source_format == "csv":
         read = _read_csv(lines, contract)
     else:
@@ -159,17 +161,28 @@ def read_file(
     return FileRead(rows, read.records, read.blank_lines)
 
 
-def _lines(text: str) -> pl.DataFrame:
-    """Every line of the text with its number and whether it is blank (CRLF is a newline)."""
-    frame = (
-        pl.DataFrame({"_raw_line": [text]})
-        .select(pl.col("_raw_line").str.split("\n"))
-        .explode("_raw_line")
-        .with_row_index("_source_row", offset=1)
-    )
-    if text.endswith("\n") or not text:  # nothing follows the last newline: not a line
-        frame = frame.head(-1)
-    return frame.with_columns(
+def _lines(data: bytes) -> pl.DataFrame:
+    """Every line of UTF-8 bytes with its number and whether it is blank (CRLF is a newline)."""
+    try:
+        # The CSV reader splits lines fast and in parallel; with no quote character and a
+        # separator no line should hold, each line is one value (an empty line a null).
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            separator=_SPLIT_SEPARATOR,
+            quote_char=None,
+            new_columns=["_raw_line"],
+            infer_schema=False,
+            raise_if_empty=False,
+        ).select(pl.col("_raw_line").fill_null(""))
+    except pl.exceptions.PolarsError:  # a line holds the separator: split the slower way
+        text = data.decode("utf-8")
+        frame = pl.Series("_raw_line", [text]).str.split("\n").list.explode().to_frame()
+        if text.endswith("\n"):  # nothing follows the last newline: not a line
+            frame = frame.head(-1)
+    if not data:
+        frame = pl.DataFrame(schema={"_raw_line": pl.String()})
+    return frame.with_row_index("_source_row", offset=1).with_columns(
         pl.col("_source_row").cast(pl.Int64),
         pl.col("_raw_line").str.strip_suffix("\r"),
         _blank=pl.col("_raw_line").str.strip_chars(_BLANK) == "",
@@ -305,7 +318,7 @@ def _read_json_lines(lines: pl.DataFrame, contract: Contract) -> FileRead:
     try:
         rows = _decode(content, schema)
     except pl.exceptions.ComputeError:
-        exact = content.with_columns(_read_error=_json_errors(contract))
+        exact = _with_json_errors(content, contract)
         try:
             rows = _decode(exact, schema)
         except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
@@ -324,30 +337,37 @@ def _read_json_lines(lines: pl.DataFrame, contract: Contract) -> FileRead:
     return FileRead(rows, content.height, int(lines.get_column("_blank").sum()))
 
 
-def _json_errors(contract: Contract) -> pl.Expr:
-    """Per line: unparseable, not an object, or a nested value where a column is flat."""
-    line = pl.col("_raw_line")
+def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Each line's `_read_error`: unparseable, not an object, or nested values in columns."""
     # serde's canonical form: compact, keys unique, and a string's quotes escaped, so `"c":{`
-    # or `"c":[` only occurs where the value of key c is an object or an array.
-    canonical = line.str.json_path_match("$")
+    # or `"c":[` only occurs where the value of a key c is an object or an array.
+    checked = lines.with_columns(_canonical=pl.col("_raw_line").str.json_path_match("$"))
+    checked = checked.with_columns(
+        _read_error=pl.when(pl.col("_read_error").is_not_null())
+        .then("_read_error")
+        .when(pl.col("_canonical").is_null())
+        .then(pl.lit("unparseable_json"))
+        .when(~pl.col("_canonical").str.starts_with("{"))
+        .then(pl.lit("not_an_object"))
+    )
+    keys = "|".join(re.escape(name) for name in contract.column_names)
+    suspect = pl.col("_read_error").is_null() & pl.col("_canonical").str.contains(
+        f'"(?:{keys})":' + r"[\[{]"
+    )
+    # Only the few suspect lines are parsed once per column: is that key's own value (not a
+    # deeper key of the same name) an object or an array?
     nested = [
         pl.when(
-            line.str.json_path_match(f"$.{name}").str.contains(r"^[\[{]")
-            & canonical.str.contains(f'"{re.escape(name)}":' + r"[\[{]")
+            pl.col("_raw_line").str.json_path_match(f"$.{name}").str.contains(r"^[\[{]")
+            & pl.col("_canonical").str.contains(f'"{re.escape(name)}":' + r"[\[{]")
         ).then(pl.lit(f"nested_value:{name}"))
         for name in contract.column_names
     ]
-    nested_reasons = pl.concat_str(nested, separator="; ", ignore_nulls=True)
-    return (
-        pl.when(pl.col("_read_error").is_not_null())
-        .then("_read_error")
-        .when(canonical.is_null())
-        .then(pl.lit("unparseable_json"))
-        .when(~canonical.str.starts_with("{"))
-        .then(pl.lit("not_an_object"))
-        .when(nested_reasons != "")
-        .then(nested_reasons)
+    reasons = pl.concat_str(nested, separator="; ", ignore_nulls=True)
+    suspects = checked.filter(suspect).with_columns(
+        _read_error=pl.when(reasons != "").then(reasons)
     )
+    return pl.concat([checked.filter(~suspect), suspects]).sort("_source_row").drop("_canonical")
 
 
 def _decode(lines: pl.DataFrame, schema: pl.Struct) -> pl.DataFrame:
