@@ -203,6 +203,11 @@ def _rejected(contract: Contract, lines: pl.DataFrame, reason: str, detail: str)
     )
 
 
+def _non_blank(lines: pl.DataFrame) -> pl.DataFrame:
+    # Most files have no blank line: no need to copy them.
+    return lines.filter(~pl.col("_blank")) if lines.get_column("_blank").any() else lines
+
+
 def _line_checks(contract: Contract, *checks: tuple[pl.Expr, str]) -> pl.Expr:
     """The first failed line-level check's reason, or null; an oversized line fails first."""
     oversized = pl.col("_raw_line").str.len_bytes() > contract.max_record_bytes
@@ -213,7 +218,7 @@ def _line_checks(contract: Contract, *checks: tuple[pl.Expr, str]) -> pl.Expr:
 
 
 def _read_csv(lines: pl.DataFrame, contract: Contract) -> FileRead:
-    content = lines.filter(~pl.col("_blank"))
+    content = _non_blank(lines)
     if not content.height:
         return _rejected(contract, lines, "empty_file", "the file holds no header and no rows")
     try:
@@ -303,7 +308,7 @@ def _unparsed(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
 
 
 def _read_json_lines(lines: pl.DataFrame, contract: Contract) -> FileRead:
-    content = lines.filter(~pl.col("_blank"))
+    content = _non_blank(lines)
     if not content.height:
         return _rejected(contract, lines, "empty_file", "the file holds no JSON lines")
     line = pl.col("_raw_line").str.strip_chars()
@@ -339,35 +344,40 @@ def _read_json_lines(lines: pl.DataFrame, contract: Contract) -> FileRead:
 
 def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """Each line's `_read_error`: unparseable, not an object, or nested values in columns."""
-    # serde's canonical form: compact, keys unique, and a string's quotes escaped, so `"c":{`
-    # or `"c":[` only occurs where the value of a key c is an object or an array.
-    checked = lines.with_columns(_canonical=pl.col("_raw_line").str.json_path_match("$"))
-    checked = checked.with_columns(
-        _read_error=pl.when(pl.col("_read_error").is_not_null())
-        .then("_read_error")
-        .when(pl.col("_canonical").is_null())
-        .then(pl.lit("unparseable_json"))
-        .when(~pl.col("_canonical").str.starts_with("{"))
-        .then(pl.lit("not_an_object"))
-    )
-    keys = "|".join(re.escape(name) for name in contract.column_names)
-    suspect = pl.col("_read_error").is_null() & pl.col("_canonical").str.contains(
-        f'"(?:{keys})":' + r"[\[{]"
-    )
-    # Only the few suspect lines are parsed once per column: is that key's own value (not a
-    # deeper key of the same name) an object or an array?
+    line = pl.col("_raw_line")
+    canonical = line.str.json_path_match("$")  # null where the line is not valid JSON
+
+    def key_holds_nested(names: str) -> pl.Expr:
+        # A string cannot hold an unescaped quote, so this matches a key (maybe a deeper one).
+        return line.str.contains(f'"(?:{names})"' + r"\s*:\s*[\[{]")
+
+    names = [re.escape(name) for name in contract.column_names]
+    # Only the few suspect lines (the others masked to null) are parsed once per column: is
+    # that key's own value (not a deeper key's of the same name) an object or an array?
+    suspect_line = pl.when(key_holds_nested("|".join(names))).then(line)
     nested = [
         pl.when(
-            pl.col("_raw_line").str.json_path_match(f"$.{name}").str.contains(r"^[\[{]")
-            & pl.col("_canonical").str.contains(f'"{re.escape(name)}":' + r"[\[{]")
+            suspect_line.str.json_path_match(f"$.{name}").str.contains(r"^[\[{]")
+            & key_holds_nested(pattern)
         ).then(pl.lit(f"nested_value:{name}"))
-        for name in contract.column_names
+        for name, pattern in zip(contract.column_names, names, strict=True)
     ]
     reasons = pl.concat_str(nested, separator="; ", ignore_nulls=True)
-    suspects = checked.filter(suspect).with_columns(
-        _read_error=pl.when(reasons != "").then(reasons)
+    # Lazy: Polars then parses each line once for `canonical` and masks the lines once.
+    return (
+        lines.lazy()
+        .with_columns(
+            _read_error=pl.when(pl.col("_read_error").is_not_null())
+            .then("_read_error")
+            .when(canonical.is_null())
+            .then(pl.lit("unparseable_json"))
+            .when(~canonical.str.starts_with("{"))
+            .then(pl.lit("not_an_object"))
+            .when(reasons != "")
+            .then(reasons)
+        )
+        .collect()
     )
-    return pl.concat([checked.filter(~suspect), suspects]).sort("_source_row").drop("_canonical")
 
 
 def _decode(lines: pl.DataFrame, schema: pl.Struct) -> pl.DataFrame:
