@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,13 @@ OPERATORS = (
     "mustBeLessOrEqualTo",
 )
 CONTRACT_GLOB = "*.odcs.yaml"
+# Plausibility window of date and timestamp values, unless a property sets its own
+# (`notBefore`, `maxFutureDays`): a year 0001 or 2999 is a typo or a placeholder, and a
+# far-future `updated_at` would win every later merge and hide staleness from freshness.
+DEFAULT_NOT_BEFORE = date(1900, 1, 1)
+DEFAULT_MAX_FUTURE_DAYS = 1.0
+# Longest input line (bytes) a record may take, unless the schema sets `maxRecordBytes`.
+DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
 
 
 class ContractError(ValueError):
@@ -63,6 +71,9 @@ class Column:
     masking: str = "none"
     classification: str | None = None
     references: Relationship | None = None
+    # date and timestamp columns only: the plausible window, [not_before, now + max_future_days]
+    not_before: date | None = None
+    max_future_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class Contract:
     quality: tuple[QualityRule, ...]
     retention_days: int | None
     freshness_hours: float | None
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -236,7 +248,43 @@ class _Reader:
             quality=tuple(quality),
             retention_days=self.duration(sla.get("retention"), "d"),
             freshness_hours=self.duration(sla.get("latency"), "h"),
+            max_record_bytes=self.max_record_bytes(custom),
         )
+
+    def max_record_bytes(self, custom: dict[str, Any]) -> int:
+        value = custom.get("maxRecordBytes", DEFAULT_MAX_RECORD_BYTES)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(
+                "customProperties.maxRecordBytes", f"{value!r} is not a positive integer"
+            )
+        return value
+
+    def window(
+        self, name: str, logical_type: str, custom: dict[str, Any]
+    ) -> tuple[date | None, float | None]:
+        """A date/timestamp column's plausible window; the defaults where the contract is silent."""
+        where = f"{name}.customProperties"
+        if logical_type not in ("date", "timestamp"):
+            for option in ("notBefore", "maxFutureDays"):
+                if option in custom:
+                    raise self.fail(f"{where}.{option}", "only date and timestamp columns have it")
+            return None, None
+        not_before = custom.get("notBefore", DEFAULT_NOT_BEFORE)
+        if isinstance(not_before, datetime):
+            not_before = not_before.date()
+        if isinstance(not_before, str):  # YAML reads an unquoted date as a date already
+            try:
+                not_before = date.fromisoformat(not_before)
+            except ValueError as error:
+                raise self.fail(f"{where}.notBefore", f"not an ISO date: {error}") from error
+        if not isinstance(not_before, date):
+            raise self.fail(f"{where}.notBefore", f"{not_before!r} is not an ISO date")
+        future = custom.get("maxFutureDays", DEFAULT_MAX_FUTURE_DAYS)
+        if isinstance(future, bool) or not isinstance(future, int | float) or not future >= 0:
+            raise self.fail(f"{where}.maxFutureDays", f"{future!r} is not a number of days >= 0")
+        if future > 365_000:  # keeps `now + max_future_days` a representable timestamp
+            raise self.fail(f"{where}.maxFutureDays", f"{future!r} is more than 1000 years")
+        return not_before, float(future)
 
     def column(self, prop: dict[str, Any]) -> Column:
         name = str(prop["name"])
@@ -271,6 +319,7 @@ class _Reader:
         case = custom.get("case")
         if case not in (None, "lower", "upper"):
             raise self.fail(f"{name}.customProperties.case", f"{case!r} is not lower or upper")
+        not_before, max_future_days = self.window(name, logical_type, custom)
         return Column(
             name=name,
             logical_type=logical_type,
@@ -285,6 +334,8 @@ class _Reader:
             masking=masking,
             classification=prop.get("classification"),
             references=self.relationship(name, prop.get("relationships") or []),
+            not_before=not_before,
+            max_future_days=max_future_days,
         )
 
     def relationship(self, name: str, relationships: list[dict[str, Any]]) -> Relationship | None:

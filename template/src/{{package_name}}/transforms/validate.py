@@ -1,13 +1,15 @@
 """Validate raw rows against their contract: typed rows pass, every other row is quarantined.
 
 A row is quarantined with every reason that applies, e.g. `bad_type:amount; missing:customer_id`,
-so a fix can be targeted and the quarantine replayed (see `cli dlq replay`).
+so a fix can be targeted and the quarantine replayed (see `cli dlq replay`). A row the reader
+could not split into columns (`_read_error`, see sources/files.py) is quarantined for that
+reason alone: its columns are empty and its text is kept in `_raw_line`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import polars as pl
 
@@ -19,6 +21,9 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 DATE_FORMAT = "%Y-%m-%d"
 TIMESTAMP_TYPE = pl.Datetime("us", "UTC")
 BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+# C0 and C1 control characters and DEL; tab, line feed and carriage return are text. A NUL
+# would also fail a PostgreSQL load, so no warehouse ever sees one.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,21 @@ def parsed(column: Column) -> pl.Expr:
             return text
 
 
-def _rules(column: Column) -> list[tuple[pl.Expr, str]]:
-    """(failed?, reason) for each of the column's rules."""
+def _rules(column: Column, now: datetime) -> list[tuple[pl.Expr, str]]:
+    """(failed?, reason) for each of the column's rules; `now` anchors the date window."""
     text, value, name = normalised(column), parsed(column), column.name
-    checks: list[tuple[pl.Expr, str]] = []
+    checks: list[tuple[pl.Expr, str]] = [
+        (pl.col(name).str.contains(CONTROL_CHARACTERS), f"control_character:{name}")
+    ]
     if column.required:
         checks.append((text.is_null(), f"missing:{name}"))
     checks.append((text.is_not_null() & value.is_null(), f"bad_type:{name}"))
+    if column.logical_type == "number":
+        # `inf`, `Infinity`, `1e400` and `NaN` all parse as floats; none is an amount.
+        checks.append((~value.is_finite(), f"non_finite:{name}"))
+    if column.not_before is not None and column.max_future_days is not None:
+        earliest, latest = _window(column, now)
+        checks.append((~value.is_between(earliest, latest), f"out_of_range:{name}"))
     if column.pattern:
         mismatch = value.is_not_null() & ~value.str.contains(column.pattern)
         checks.append((mismatch, f"pattern:{name}"))
@@ -87,23 +100,42 @@ def _rules(column: Column) -> list[tuple[pl.Expr, str]]:
     return [(condition.fill_null(False), reason) for condition, reason in checks]
 
 
-def _all_rules(contract: Contract) -> list[tuple[pl.Expr, str]]:
-    return [rule for column in contract.columns for rule in _rules(column)]
+def _window(column: Column, now: datetime) -> tuple[pl.Expr, pl.Expr]:
+    """The column's plausible values: from `not_before` to `max_future_days` after now."""
+    assert column.not_before is not None and column.max_future_days is not None
+    latest = now.astimezone(UTC) + timedelta(days=column.max_future_days)
+    if column.logical_type == "date":
+        return pl.lit(column.not_before), pl.lit(latest.date())
+    earliest = datetime.combine(column.not_before, time(), UTC)
+    return pl.lit(earliest, TIMESTAMP_TYPE), pl.lit(latest, TIMESTAMP_TYPE)
 
 
-def failed_expr(contract: Contract) -> pl.Expr:
-    """True for a row that breaks any rule, or that was not parseable at all."""
-    conditions = [condition for condition, _ in _all_rules(contract)]
-    return pl.col("_raw_line").is_not_null() | pl.any_horizontal(conditions)
+def _all_rules(contract: Contract, now: datetime) -> list[tuple[pl.Expr, str]]:
+    return [rule for column in contract.columns for rule in _rules(column, now)]
 
 
-def reason_expr(contract: Contract) -> pl.Expr:
+def _read_error() -> pl.Expr:
+    """The reader's reason for a row it could not split into columns, else null. Raw rows
+    written before `_read_error` existed marked only unparseable JSON, by keeping `_raw_line`."""
+    return pl.coalesce(
+        pl.col("_read_error"),
+        pl.when(pl.col("_raw_line").is_not_null()).then(pl.lit("unparseable_json")),
+    )
+
+
+def failed_expr(contract: Contract, now: datetime) -> pl.Expr:
+    """True for a row that breaks any rule, or that the reader could not parse at all."""
+    conditions = [condition for condition, _ in _all_rules(contract, now)]
+    return _read_error().is_not_null() | pl.any_horizontal(conditions)
+
+
+def reason_expr(contract: Contract, now: datetime) -> pl.Expr:
     """Every failed rule of a row, joined with '; ' (empty when the row is valid)."""
-    reasons = [pl.when(failed).then(pl.lit(reason)) for failed, reason in _all_rules(contract)]
-    # A line that did not parse fails only for that reason: its columns are all null.
+    reasons = [pl.when(failed).then(pl.lit(reason)) for failed, reason in _all_rules(contract, now)]
+    # An unparsed line fails only for the reader's reason: its columns are all null.
     return (
-        pl.when(pl.col("_raw_line").is_not_null())
-        .then(pl.lit("unparseable_json"))
+        pl.when(_read_error().is_not_null())
+        .then(_read_error())
         .otherwise(pl.concat_str(reasons, separator="; ", ignore_nulls=True))
         .fill_null("")
     )
@@ -112,9 +144,12 @@ def reason_expr(contract: Contract) -> pl.Expr:
 def validate(
     raw: pl.DataFrame, contract: Contract, *, now: datetime | None = None
 ) -> ValidationResult:
+    now = now or datetime.now(UTC)
+    if "_read_error" not in raw.columns:
+        raw = raw.with_columns(_read_error=pl.lit(None, pl.String))
     # Lazy, so that Polars parses each column once for all its rules (common-subexpression
     # elimination only runs on lazy queries). Reasons are spelled out for failed rows only.
-    checked = raw.lazy().with_columns(_failed=failed_expr(contract)).collect()
+    checked = raw.lazy().with_columns(_failed=failed_expr(contract, now)).collect()
     valid = (
         checked.lazy()
         .filter(~pl.col("_failed"))
@@ -132,8 +167,8 @@ def validate(
         .filter(pl.col("_failed"))
         .drop("_failed")
         .with_columns(
-            _reason=reason_expr(contract),
-            _quarantined_at=pl.lit(now or datetime.now(UTC), dtype=TIMESTAMP_TYPE),
+            _reason=reason_expr(contract, now),
+            _quarantined_at=pl.lit(now, dtype=TIMESTAMP_TYPE),
         )
         .collect()
     )
