@@ -7,9 +7,10 @@ SHELL := /bin/bash
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
-# `make bootstrap` installs uv from PyPI into this Python when it is missing; its scripts
-# folder goes on PATH so that generated projects' Makefiles find `uv` too.
-export PATH := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(PATH)
+# `make bootstrap` installs uv from PyPI into this Python when it is missing (into .tools/
+# where the system Python refuses pip installs, PEP 668); both scripts folders go on PATH so
+# that generated projects' Makefiles find `uv` too.
+export PATH := $(CURDIR)/.tools/bin:$(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(PATH)
 UV ?= uv
 DEMO_DIR ?= demo
 PYTEST := $(UV) run --frozen pytest
@@ -20,7 +21,8 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 bootstrap: ## Install uv (from PyPI) if missing, the template's dev tools, and promtool
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv 2>/dev/null \
+		|| python3 -m pip install --quiet --target .tools uv
 	$(UV) sync --frozen --group dev
 	@command -v promtool >/dev/null 2>&1 || $(MAKE) --no-print-directory promtool
 
