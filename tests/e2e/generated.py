@@ -39,9 +39,9 @@ def sh(
     env: dict[str, str] | None = None,
     unset: tuple[str, ...] = (),
 ) -> str:
-    """Run a command in the project (with extra `env`, without the `unset` variables); fail the
-    test with the end of its output."""
-    environment = {k: v for k, v in (project_env() | (env or {})).items() if k not in unset}
+    """Run a command in the project (without the `unset` variables of this environment, with
+    extra `env`); fail the test with the end of its output."""
+    environment = {k: v for k, v in project_env().items() if k not in unset} | (env or {})
     done = subprocess.run(
         command,
         cwd=cwd,

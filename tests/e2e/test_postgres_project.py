@@ -11,6 +11,8 @@ then read with psql, independently of the project's code.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +33,15 @@ def server() -> Iterator[Postgres]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return set_up_project(
-        tmp_path_factory.mktemp("generated") / "pg-pipeline", data={"warehouse": "postgres"}
-    )
+def project() -> Iterator[Path]:
+    # Not under pytest's temp root: that folder is private (0700), and every pytest session that
+    # starts makes it private again. Run as root, the project's throwaway server runs as an
+    # unprivileged user, which must keep reaching the PostgreSQL files in the project's .venv.
+    root = Path(tempfile.mkdtemp(prefix="e2e-pg-project-"))
+    try:
+        yield set_up_project(root / "pg-pipeline", data={"warehouse": "postgres"})
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_declares_psycopg_and_not_duckdb(project: Path) -> None:
