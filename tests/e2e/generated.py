@@ -7,6 +7,7 @@ The project is installed only from what it declares (its own `make setup` into i
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -53,6 +54,22 @@ def sh(
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{output[-6000:]}"
     return output
+
+
+def assert_all_tests_passed(output: str) -> None:
+    """The output of a generated project's `make test`: every test ran and passed.
+
+    Its Makefile deselects the promtool tests where promtool is missing; the template's
+    `make bootstrap` installs it, so here a deselection is a failure that names the fix.
+    """
+    assert "promtool not found" not in output, (
+        "promtool is missing: run `sudo apt-get install -y prometheus` (`make bootstrap` does "
+        "it as root)"
+    )
+    summaries = re.findall(r"^=+ (.+) in [\d.]+s(?: \([\d:]+\))? =+$", output, re.MULTILINE)
+    assert summaries, output[-3000:]
+    outcomes = set(re.findall(r"\d+ (\w+)", summaries[-1])) - {"warning", "warnings"}
+    assert outcomes == {"passed"}, f"{summaries[-1]}\n{output[-3000:]}"
 
 
 def set_up_project(dst: Path, data: dict[str, Any] | None = None) -> Path:
