@@ -141,15 +141,55 @@ def reason_expr(contract: Contract, now: datetime) -> pl.Expr:
     )
 
 
+def duplicate_key_reason(contract: Contract) -> str:
+    return "duplicate_key:" + ",".join(contract.keys)
+
+
+def _flag_duplicate_keys(checked: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    """Mark every valid row whose key a later valid row repeats: the latest event time wins,
+    ties go to the row read last (the rule of transforms/dedup.py and the warehouse merge).
+    Rows that fail other rules never compete, so a broken copy cannot displace a good one."""
+    keys = [parsed(contract.column(name)) for name in contract.keys]
+    latest_first = [parsed(contract.column(contract.event_time)), "_source", "_source_row"]
+    return (
+        checked.with_row_index("_position")
+        .sort(latest_first, descending=True, nulls_last=True)
+        .with_columns(
+            _duplicate=~pl.col("_failed") & (pl.int_range(pl.len()).over([*keys, "_failed"]) > 0)
+        )
+        .sort("_position")
+        .drop("_position")
+    )
+
+
 def validate(
-    raw: pl.DataFrame, contract: Contract, *, now: datetime | None = None
+    raw: pl.DataFrame,
+    contract: Contract,
+    *,
+    now: datetime | None = None,
+    quarantine_duplicate_keys: bool = False,
 ) -> ValidationResult:
+    """Split `raw` into typed valid rows and quarantined rows with their reasons.
+
+    With `quarantine_duplicate_keys` (a project without the dedup transformation, whose
+    sources promise unique keys), every copy of a repeated key but the latest is quarantined
+    as `duplicate_key:<keys>`: the keyed load still gets one row per key, and the broken
+    promise is counted and kept instead of vanishing.
+    """
     now = now or datetime.now(UTC)
     if "_read_error" not in raw.columns:
         raw = raw.with_columns(_read_error=pl.lit(None, pl.String))
     # Lazy, so that Polars parses each column once for all its rules (common-subexpression
     # elimination only runs on lazy queries). Reasons are spelled out for failed rows only.
-    checked = raw.lazy().with_columns(_failed=failed_expr(contract, now)).collect()
+    lazy = raw.lazy().with_columns(_failed=failed_expr(contract, now))
+    if quarantine_duplicate_keys:
+        lazy = _flag_duplicate_keys(lazy, contract)
+    else:
+        lazy = lazy.with_columns(_duplicate=pl.lit(False))
+    checked = lazy.with_columns(
+        _reason_extra=pl.when(pl.col("_duplicate")).then(pl.lit(duplicate_key_reason(contract))),
+        _failed=pl.col("_failed") | pl.col("_duplicate"),
+    ).collect()
     valid = (
         checked.lazy()
         .filter(~pl.col("_failed"))
@@ -165,11 +205,11 @@ def validate(
     quarantine = (
         checked.lazy()
         .filter(pl.col("_failed"))
-        .drop("_failed")
         .with_columns(
-            _reason=reason_expr(contract, now),
+            _reason=pl.coalesce(pl.col("_reason_extra"), reason_expr(contract, now)),
             _quarantined_at=pl.lit(now, dtype=TIMESTAMP_TYPE),
         )
+        .drop("_failed", "_duplicate", "_reason_extra")
         .collect()
     )
     return ValidationResult(valid=valid, quarantine=quarantine)
