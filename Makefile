@@ -15,7 +15,7 @@ UV ?= uv
 DEMO_DIR ?= demo
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help bootstrap promtool demo test test-unit test-render test-update test-e2e lint format
+.PHONY: help bootstrap promtool demo test test-unit test-render test-update test-e2e test-random lint format
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,13 @@ test-update: bootstrap ## copier update on a throwaway git copy of the template
 
 test-e2e: bootstrap ## Install generated projects and run their own tests (minutes)
 	$(PYTEST) tests -m e2e
+
+# N random answer sets drawn with SEED (tests/answer_space.py); a failure is shrunk to the
+# smallest failing answer set. `make test` runs the tier's fixed sample (6 sets).
+N ?= 50
+SEED ?= $(shell date +%s)
+test-random: bootstrap ## N random valid answer sets, each installed and run (make test-random N=50 SEED=7)
+	RANDOM_ANSWER_SETS=$(N) RANDOM_SEED=$(SEED) RANDOM_SHRINK=1 $(PYTEST) tests -m random
 
 lint: bootstrap ## ruff on the design engine and the tests
 	$(UV) run --frozen ruff check extensions tests

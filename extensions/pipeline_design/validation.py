@@ -26,7 +26,7 @@ from .answers import (
     not_finite,
 )
 from .cron import CronError, parse_cron
-from .names import package_name_for
+from .names import MAX_NAME_LENGTH, package_name_for
 from .reserved import shadowed_by_distribution, shadowed_by_package
 from .text import text_problem
 
@@ -47,6 +47,8 @@ NUMBER_KEYS = tuple(
     f.name for f in fields(Answers) if isinstance(getattr(_DEFAULTS, f.name), int | float)
 )
 MAX_FACTOR = 100.0
+# Slug and package name (names.MAX_NAME_LENGTH): generated code stays within its
+# 100-character lines with names this long (the render tier renders such a project).
 MIN_BATCH_INTERVAL_MINUTES = 5
 
 
@@ -90,6 +92,17 @@ def _project_name(a: Answers) -> str | None:
     return None
 
 
+def _too_long(key: str, name: str) -> str | None:
+    if len(name) <= MAX_NAME_LENGTH:
+        return None
+    return (
+        f"{key} {name!r} is {len(name)} characters long; keep it to {MAX_NAME_LENGTH} or "
+        "fewer (it names the repository, the command, the package and the images, and "
+        "appears in code lines that must stay readable), e.g. "
+        f"{name[:MAX_NAME_LENGTH].rstrip('-_')!r}"
+    )
+
+
 def _project_slug(a: Answers) -> str | None:
     slug = a.project_slug
     if not SLUG_RE.fullmatch(slug) or slug.endswith("-") or "--" in slug:
@@ -97,6 +110,8 @@ def _project_slug(a: Answers) -> str | None:
             f"project_slug {slug!r} must start with a lowercase letter and use only "
             "lowercase letters, digits and single hyphens, e.g. 'my-pipeline'"
         )
+    if _too_long("project_slug", slug):
+        return _too_long("project_slug", slug)
     clash = shadowed_by_distribution(slug)
     if clash:
         return (
@@ -114,6 +129,8 @@ def _package_name(a: Answers) -> str | None:
             f"package_name {name!r} must be a lowercase Python identifier that is not a keyword, "
             "e.g. 'my_pipeline'"
         )
+    if _too_long("package_name", name):
+        return _too_long("package_name", name)
     clash = shadowed_by_package(name)
     if clash:
         suggestion = package_name_for(a.project_slug)

@@ -1,4 +1,5 @@
-"""The answer sets the render tier renders: defaults, every preset, and a covering set.
+"""The answer sets the render tier renders: defaults, every preset, a covering set, and a
+sample of random answer sets.
 
 Together they use every value of every choice at least once (a test checks it).
 """
@@ -7,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from answer_space import AnswerSet, draw_sample
 from pipeline_design import QUESTION_ORDER, RECOMMENDED_KEYS, Answers, applies, recommend
+from pipeline_design.answers import COMPLIANCE, QUALITY_CHECKS, TRANSFORMATIONS
+from pipeline_design.names import MAX_NAME_LENGTH
 from rendering import PRESETS, load_preset
 
 COVERING: dict[str, dict[str, Any]] = {
@@ -60,10 +64,40 @@ COVERING: dict[str, dict[str, Any]] = {
 }
 
 
+# Answer sets drawn from the whole answer space (tests/answer_space.py), the same on every
+# run: rendering is cheap, so the render tier checks more of them than the e2e tiers install.
+RANDOM_RENDERS = 12
+RANDOM_RENDER_SEED = 2026
+
+
+def random_cases() -> dict[str, AnswerSet]:
+    drawn = draw_sample(RANDOM_RENDERS, random_seed=RANDOM_RENDER_SEED)
+    return {f"random-{i}": answer_set for i, answer_set in enumerate(drawn)}
+
+
+# The longest names the validators accept, with every option on, under each orchestrator:
+# every generated line that holds a name must still fit ruff's line length.
+LONGEST_NAMES = {
+    "project_slug": "a-long-name-".ljust(MAX_NAME_LENGTH, "x"),
+    "package_name": "a_long_name_".ljust(MAX_NAME_LENGTH, "x"),
+    "transformations": list(TRANSFORMATIONS),
+    "quality_checks": list(QUALITY_CHECKS),
+    "compliance": list(COMPLIANCE),
+}
+LONG_NAME_CASES = {
+    "longest-names-dagster-postgres": LONGEST_NAMES | {"warehouse": "postgres"},
+    "longest-names-airflow": LONGEST_NAMES | {"orchestrator": "airflow"},
+    "longest-names-prefect-postgres": LONGEST_NAMES
+    | {"orchestrator": "prefect", "warehouse": "postgres"},
+}
+
+
 def render_cases() -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {"defaults": {}}
     cases.update({f"preset-{p.stem}": load_preset(p) for p in PRESETS})
     cases.update({f"cover-{name}": answers for name, answers in COVERING.items()})
+    cases.update(LONG_NAME_CASES)
+    cases.update({name: drawn.data for name, drawn in random_cases().items()})
     return cases
 
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import checks
-from cases import effective_answers, render_cases
+from cases import effective_answers, random_cases, render_cases
 from pipeline_design import build_design
 from rendering import render
 
 CASES = render_cases()
+RANDOM = random_cases()
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 
@@ -45,6 +47,18 @@ def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
         + checks.answers_recorded(root, answers)
         + checks.ruff_clean(root)
     )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", RANDOM)
+def test_copier_answers_what_the_answer_space_expects(case: str, rendered: dict[str, Path]) -> None:
+    """The random-answers strategy knows copier's defaults, `when:` and recommendations: what
+    copier recorded is what the strategy computed (so its answer sets mean what they say)."""
+    expected = RANDOM[case].effective
+    recorded = yaml.safe_load((rendered[case] / ".copier-answers.yml").read_text())
+    recorded = {k: v for k, v in recorded.items() if not k.startswith("_")}
+    assert set(recorded) == set(expected)
+    problems = checks.answers_recorded(rendered[case], expected)
     assert not problems, "\n".join(problems)
 
 

@@ -215,7 +215,7 @@ def _pyproject_requirements() -> set[str]:
     """Every distribution template/pyproject.toml.jinja names, for any answer set."""
     source = (TEMPLATE_ROOT / "template" / "pyproject.toml.jinja").read_text()
     lines = [line for line in source.splitlines() if not line.lstrip().startswith("{%")]
-    text = re.sub(r"\{\{[^}]*tojson[^}]*\}\}", '"x"', "\n".join(lines))
+    text = re.sub(r"\{\{[^}]*(?:tojson|toml_str)[^}]*\}\}", '"x"', "\n".join(lines))
     text = re.sub(r"\{\{[^}]*\}\}", "x", text)
     data = tomllib.loads(text)
     requirements = list(data["project"]["dependencies"]) + list(data["build-system"]["requires"])

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from itertools import product
+from typing import Any
 
 import pytest
 
 from covering import (
+    OPTION_QUESTIONS,
+    REGRESSIONS,
+    STACK_QUESTIONS,
     all_pairs,
     answer_set_id,
+    covering_answer_sets,
     covering_array,
-    option_answer_sets,
     option_choices,
     pairs_of,
+    stack_choices,
 )
 from pipeline_design import Answers, problems
 
@@ -27,26 +31,44 @@ def test_every_pair_of_levels_is_covered_for_mixed_factors() -> None:
     assert len(rows) <= 16
 
 
-def test_the_option_set_covers_every_pair_and_starts_with_smallest_and_largest() -> None:
+def _levels(answers: dict[str, Any]) -> dict[str, Any]:
+    """One answer set as factor levels: each option on or off, each stack choice."""
+    on = {v for q in OPTION_QUESTIONS for v in answers[q]}
+    levels: dict[str, Any] = {o: o in on for values in option_choices().values() for o in values}
+    levels.update({q: answers[q] for q in STACK_QUESTIONS})
+    return levels
+
+
+def test_the_e2e_set_covers_every_pair_and_starts_with_smallest_and_largest() -> None:
     choices = option_choices()
+    stack = stack_choices()
     options = [option for values in choices.values() for option in values]
     assert len(options) == len(set(options)) >= 14
-    sets = option_answer_sets()
-    assert sets[0] == {question: [] for question in choices}
-    assert sets[1] == choices
-    for first, second in product(options, repeat=2):
-        if first == second:
-            continue
-        for levels in product((False, True), repeat=2):
-            assert any(
-                ((first in on) == levels[0]) and ((second in on) == levels[1])
-                for on in ({v for values in s.values() for v in values} for s in sets)
-            ), (first, second, levels)
+    # Experimental choices are stand-ins, left to the random-answers tier.
+    assert stack["warehouse"] == ["duckdb", "postgres"]
+    assert sorted(stack["orchestrator"]) == ["airflow", "dagster", "prefect"]
+    sets = covering_answer_sets()
+    assert {q: sets[0][q] for q in choices} == {question: [] for question in choices}
+    assert {q: sets[1][q] for q in choices} == choices
+    rows = [_levels(s) for s in sets]
+    factors = {o: (False, True) for o in options} | {q: tuple(v) for q, v in stack.items()}
+    assert set().union(*(pairs_of(row, list(factors)) for row in rows)) == all_pairs(factors)
     # Deterministic: the e2e tier's test ids are stable from run to run.
-    assert [answer_set_id(s) for s in option_answer_sets()] == [answer_set_id(s) for s in sets]
-    assert len(sets) <= 10  # each set costs a project install and run in the e2e tier
+    again = covering_answer_sets()
+    assert [answer_set_id(s) for s in again] == [answer_set_id(s) for s in sets]
+    # Each set costs a project install and its whole test suite in the e2e tier.
+    assert len(sets) <= 11
 
 
-@pytest.mark.parametrize("answers", option_answer_sets(), ids=answer_set_id)
-def test_every_covering_answer_set_passes_the_validators(answers: dict[str, list[str]]) -> None:
+def test_regressions_keep_their_options_and_the_defaults_of_the_rest() -> None:
+    sets = covering_answer_sets()
+    defaults = Answers()
+    for regression, answers in zip(REGRESSIONS.values(), sets[2:], strict=False):
+        for question in OPTION_QUESTIONS:
+            expected = regression.get(question, list(getattr(defaults, question)))
+            assert answers[question] == expected, (question, answers)
+
+
+@pytest.mark.parametrize("answers", covering_answer_sets(), ids=answer_set_id)
+def test_every_covering_answer_set_passes_the_validators(answers: dict[str, Any]) -> None:
     assert problems(Answers.from_mapping(answers)) == []

