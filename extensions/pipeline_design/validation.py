@@ -50,6 +50,8 @@ MAX_FACTOR = 100.0
 # Slug and package name (names.MAX_NAME_LENGTH): generated code stays within its
 # 100-character lines with names this long (the render tier renders such a project).
 MIN_BATCH_INTERVAL_MINUTES = 5
+MAX_BATCH_INTERVAL_DAYS = 31
+MAX_BATCH_SLA_HOURS = 168
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,12 @@ def _batch_sla_hours(a: Answers) -> str | None:
             f"batch_sla_hours is {a.batch_sla_hours}; give the hours within which a batch run "
             "must land its data (> 0), e.g. 2"
         )
+    if a.batch_sla_hours > MAX_BATCH_SLA_HOURS:
+        return (
+            f"batch_sla_hours is {a.batch_sla_hours:g}; a batch run that may take more than "
+            f"a week ({MAX_BATCH_SLA_HOURS} h) to land its data is not something to alert on "
+            "by the hour: give at most 168, or split the job into smaller runs"
+        )
     return None
 
 
@@ -258,6 +266,13 @@ def _schedule(a: Answers) -> str | None:
             f"schedule {a.schedule!r} runs a batch every {cron.interval_hours * 60:.0f} minutes; "
             f"below {MIN_BATCH_INTERVAL_MINUTES} minutes use processing_mode 'hybrid' or "
             "'streaming' with kafka instead of a batch schedule"
+        )
+    if cron.interval_hours > MAX_BATCH_INTERVAL_DAYS * 24:
+        return (
+            f"schedule {a.schedule!r} runs a batch every {cron.interval_hours / 24:.0f} days on "
+            f"average; the freshness and missing-metrics alerts, and the state kept between "
+            f"runs, assume at least one run every {MAX_BATCH_INTERVAL_DAYS} days: use "
+            "'@monthly' (a run with nothing new loads nothing)"
         )
     return None
 

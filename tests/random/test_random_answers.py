@@ -62,6 +62,8 @@ def _keep_for_replay(answer_set: AnswerSet) -> Path:
     return root
 
 
+# One test runs the whole sample: pytest-timeout's 900 s apply to each answer set.
+@pytest.mark.timeout(900 * SAMPLE_SETS)
 @seed(SAMPLE_SEED)
 @settings(
     max_examples=SAMPLE_SETS,

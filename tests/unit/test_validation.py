@@ -123,3 +123,24 @@ def test_names_longer_than_the_limit_are_refused_and_default_slugs_stay_within_i
     slug = project_slug_for("The Customer Three Sixty Clickstream Analytics Pipeline of Europe")
     assert slug == "the-customer-three-sixty-clickstream"
     assert check("project_slug", Answers(project_slug=slug)) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("schedule", "@yearly", "every 365 days"),
+        ("schedule", "0 0 1 */2 *", "every 61 days"),
+        ("batch_sla_hours", 1_000_000.0, "more than a week"),
+        ("batch_sla_hours", 168.5, "at most 168"),
+    ],
+)
+def test_batch_timing_beyond_the_alerting_bounds_is_refused(
+    key: str, value: object, words: str
+) -> None:
+    message = check(key, Answers.from_mapping({key: value}))
+    assert message and words in message
+
+
+@pytest.mark.parametrize(("key", "value"), [("schedule", "@monthly"), ("batch_sla_hours", 168.0)])
+def test_batch_timing_at_the_bounds_is_accepted(key: str, value: object) -> None:
+    assert check(key, Answers.from_mapping({key: value})) is None
