@@ -39,8 +39,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         folder = Path(str(item.fspath)).parent.name
         if folder in TIER_OF_FOLDER:
             item.add_marker(getattr(pytest.mark, TIER_OF_FOLDER[folder]))
+    # Fast tiers first (in the order above): a broken validator fails in seconds, not after
+    # half an hour of installed projects.
+    order = list(TIER_OF_FOLDER)
+    items.sort(
+        key=lambda item: (
+            order.index(Path(str(item.fspath)).parent.name)
+            if Path(str(item.fspath)).parent.name in order
+            else len(order)
+        )
+    )
 
 
 @pytest.fixture(scope="session")
 def template_root() -> Path:
     return TEMPLATE_ROOT
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The random-answers tier's sample (tests/random), and the command that replays it."""
+    from answer_space import REPLAY, SAMPLE_SEED, SAMPLE_SETS
+
+    return f"random answer sets: {SAMPLE_SETS}, seed {SAMPLE_SEED} (replay: {REPLAY})"

@@ -18,6 +18,7 @@ which the random-answers tier draws like any other answer).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from itertools import combinations
 from pathlib import Path
@@ -35,9 +36,18 @@ STACK_QUESTIONS = ("orchestrator", "warehouse", "ci_provider")
 # the covering set becomes: their answers are fixed (an option question they leave out keeps
 # its default); the stack questions they leave out get the choices that cover most pairs.
 REGRESSIONS = {
-    # The generated freshness test expected a 7-hour-old event to be stale: the default SLA.
-    # Otherwise the default answers, as `make demo` renders them.
-    "sla-of-12-hours": {
+    # Answers a generated file once assumed to be the defaults, on the default stack:
+    # * the freshness test expected a 7-hour-old event to be stale (the default SLA);
+    # * found by the random tier: a name outside the Basic Multilingual Plane broke
+    #   pyproject.toml (tojson wrote a surrogate pair), and names of 30 characters pushed
+    #   generated lines past ruff's limit: names in several scripts, at full length.
+    "sla-of-12-hours-and-names-in-any-script": {
+        "project_name": "Ünïcode 𡱋 Ştream 数据 📦",
+        "project_slug": "names-in-any-script-".ljust(40, "x"),
+        "package_name": "names_in_any_script_".ljust(40, "x"),
+        "description": "Chargée de données 𠀀 — «quoted» and 'single'",
+        "author_name": "Ána 𥖹 O'Neil",
+        "author_email": "ana.oneil@example.com",
         "batch_sla_hours": 12.0,
         "orchestrator": "dagster",
         "warehouse": "duckdb",
@@ -185,5 +195,9 @@ def answer_set_id(answers: Mapping[str, Any]) -> str:
     other answer."""
     stack = [str(answers[q]) for q in STACK_QUESTIONS if q in answers]
     options = [v for q in OPTION_QUESTIONS for v in answers.get(q, ())]
-    others = [f"{k}={v}" for k, v in answers.items() if k not in OPTION_QUESTIONS + STACK_QUESTIONS]
+    others = [
+        f"{k}={v}" if re.fullmatch(r"[\w.:@-]{1,12}", str(v), re.ASCII) else k
+        for k, v in answers.items()
+        if k not in OPTION_QUESTIONS + STACK_QUESTIONS
+    ]
     return "-".join([*stack, "+".join(options) or "none", *others])
