@@ -90,3 +90,12 @@ def test_random_answers_give_a_project_that_passes_its_own_checks(
     else:
         run_twice(project)
     shutil.rmtree(root, ignore_errors=True)
+    # Progress of a long sample, shown with pytest -s (the answers are in the failure report).
+    print(f"answer set {DRAWN} of {SAMPLE_SETS}: passed ({answer_set_id(answer_set)})")
+
+
+def answer_set_id(answer_set: AnswerSet) -> str:
+    """A short summary: the sources, the stack and the number of answers given."""
+    e = answer_set.effective
+    stack = [e.get(k) for k in ("processing_mode", "orchestrator", "warehouse", "batch_engine")]
+    return f"{'+'.join(e['sources'])}, {', '.join(map(str, stack))}, {len(answer_set.data)} given"
