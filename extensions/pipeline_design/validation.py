@@ -47,8 +47,6 @@ NUMBER_KEYS = tuple(
     f.name for f in fields(Answers) if isinstance(getattr(_DEFAULTS, f.name), int | float)
 )
 MAX_FACTOR = 100.0
-# Slug and package name (names.MAX_NAME_LENGTH): generated code stays within its
-# 100-character lines with names this long (the render tier renders such a project).
 MIN_BATCH_INTERVAL_MINUTES = 5
 MAX_BATCH_INTERVAL_DAYS = 31
 MAX_BATCH_SLA_HOURS = 168
@@ -95,6 +93,8 @@ def _project_name(a: Answers) -> str | None:
 
 
 def _too_long(key: str, name: str) -> str | None:
+    """Slug and package name: generated code stays within its 100-character lines with
+    names of MAX_NAME_LENGTH (the render tier renders such a project)."""
     if len(name) <= MAX_NAME_LENGTH:
         return None
     return (
@@ -112,8 +112,8 @@ def _project_slug(a: Answers) -> str | None:
             f"project_slug {slug!r} must start with a lowercase letter and use only "
             "lowercase letters, digits and single hyphens, e.g. 'my-pipeline'"
         )
-    if _too_long("project_slug", slug):
-        return _too_long("project_slug", slug)
+    if too_long := _too_long("project_slug", slug):
+        return too_long
     clash = shadowed_by_distribution(slug)
     if clash:
         return (
@@ -131,8 +131,8 @@ def _package_name(a: Answers) -> str | None:
             f"package_name {name!r} must be a lowercase Python identifier that is not a keyword, "
             "e.g. 'my_pipeline'"
         )
-    if _too_long("package_name", name):
-        return _too_long("package_name", name)
+    if too_long := _too_long("package_name", name):
+        return too_long
     clash = shadowed_by_package(name)
     if clash:
         suggestion = package_name_for(a.project_slug)

@@ -145,12 +145,16 @@ def load_contract(path: Path) -> Contract:
     return _parse_contract(path, path.read_text(encoding="utf-8"))
 
 
+# libyaml's safe loader where PyYAML was built with it (ten times faster), else Python's.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 # Contracts are immutable: a process that loads the same text again (every test, every
 # orchestrator task) reuses the checked contract instead of parsing and validating it anew.
 @functools.lru_cache(maxsize=64)
 def _parse_contract(path: Path, text: str) -> Contract:
     try:
-        document = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        document = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (both loaders are safe)
     except yaml.YAMLError as error:
         raise ContractError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(document, dict):
@@ -158,10 +162,6 @@ def _parse_contract(path: Path, text: str) -> Contract:
     dataset = str(document.get("id") or document.get("name") or path.stem)
     _check_odcs_schema(path, dataset, document)
     return _Reader(path, dataset).contract(document)
-
-
-# libyaml's safe loader where PyYAML was built with it (ten times faster), else Python's.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
