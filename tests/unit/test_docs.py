@@ -1,4 +1,5 @@
-"""The template's docs name every question and every constant of the design engine."""
+"""The template's docs name every question and every constant of the design engine, and
+every path of the template they cite exists."""
 
 import re
 
@@ -22,3 +23,18 @@ def test_every_question_is_documented(key: str) -> None:
 @pytest.mark.parametrize("name", CONSTANTS)
 def test_every_constant_is_cited_in_the_design_rules(name: str) -> None:
     assert name in RULES, f"docs/design-rules.md does not cite {name}"
+
+
+def _cited_paths() -> list[str]:
+    """Paths of the template's own tree cited in its README and docs (`tests/...`, ...);
+    `docs/X.md` of a generated project is left out: it is the generated project's."""
+    texts = [README] + [p.read_text() for p in sorted((TEMPLATE_ROOT / "docs").glob("*.md"))]
+    cited = set()
+    for text in texts:
+        cited |= set(re.findall(r"`((?:tests|extensions|presets|\.ci)/[^` ]*)`", text))
+    return sorted(cited)
+
+
+@pytest.mark.parametrize("path", _cited_paths())
+def test_every_path_the_docs_cite_exists(path: str) -> None:
+    assert (TEMPLATE_ROOT / path).exists(), f"{path} is cited in the docs but does not exist"
