@@ -24,7 +24,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from answer_space import questions
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 # The multiselect questions whose every choice is switched on and off.
@@ -131,21 +131,17 @@ def covering_array(
     return rows
 
 
-def _questions(copier_yml: Path) -> dict[str, Any]:
-    return yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
-
-
 def option_choices(copier_yml: Path = TEMPLATE_ROOT / "copier.yml") -> dict[str, list[str]]:
     """Each option question's choice values, in the questionnaire's order."""
-    questions = _questions(copier_yml)
-    return {q: list(questions[q]["choices"].values()) for q in OPTION_QUESTIONS}
+    spec = questions(copier_yml)
+    return {q: list(spec[q]["choices"].values()) for q in OPTION_QUESTIONS}
 
 
 def stack_choices(copier_yml: Path = TEMPLATE_ROOT / "copier.yml") -> dict[str, list[str]]:
     """Each stack question's choice values whose label does not say experimental."""
-    questions = _questions(copier_yml)
+    spec = questions(copier_yml)
     return {
-        q: [v for label, v in questions[q]["choices"].items() if "experimental" not in label]
+        q: [v for label, v in spec[q]["choices"].items() if "experimental" not in label]
         for q in STACK_QUESTIONS
     }
 
@@ -159,7 +155,7 @@ def covering_answer_sets(
     question they leave out gets the choice that covers most pairs), then the rest."""
     choices = option_choices()
     stack = stack_choices()
-    defaults = {q: _questions(TEMPLATE_ROOT / "copier.yml")[q]["default"] for q in choices}
+    defaults = {q: questions()[q]["default"] for q in choices}
     factors: dict[str, Sequence[Hashable]] = {
         option: (False, True) for values in choices.values() for option in values
     }
