@@ -15,9 +15,10 @@ Row-level problems are quarantined by validation; these checks judge the batch a
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -59,12 +60,36 @@ class CheckResult:
         return asdict(self)
 
 
+Rows = pl.DataFrame | pl.LazyFrame
+
+
 @dataclass(frozen=True)
 class BatchFrames:
-    """The stages' outputs for one dataset in one batch, as the checks need them."""
+    """The stages' outputs for one dataset in one batch, as the checks need them.
 
-    raw: pl.DataFrame
-    clean: pl.DataFrame
+    The pipeline passes scans of the zone files: every measure is an aggregate that Polars
+    computes in streaming mode, and the row-level schema check reads `clean_chunks` one chunk
+    at a time. The clean zone's chunks are key partitions (see chunking.py), so a key that
+    repeats does so within one chunk, and the per-chunk uniqueness check is the batch's.
+    """
+
+    raw: Rows
+    clean: Rows
+    clean_chunks: Callable[[], Iterable[pl.DataFrame]] | None = None
+
+    def chunks(self) -> Iterable[pl.DataFrame]:
+        if self.clean_chunks is not None:
+            return self.clean_chunks()
+        return [self.clean.lazy().collect()]
+
+
+def aggregate(rows: Rows, *exprs: pl.Expr) -> tuple[Any, ...]:
+    """One row of aggregates over `rows`, in streaming mode (never all rows in memory)."""
+    return rows.lazy().select(*exprs).collect(engine="streaming").row(0)
+
+
+def row_count(rows: Rows) -> int:
+    return int(aggregate(rows, pl.len())[0])
 
 
 def run_checks(
@@ -87,7 +112,9 @@ def run_checks(
         if kind in enabled and (batch_level or not measured_on_raw):
             results.append(_contract_rule(contract, rule, kind, frames))
     if "schema" in enabled:
-        failures = schema_failures(frames.clean, contract)
+        failures: list[str] = []
+        for chunk in frames.chunks():
+            failures += [f for f in schema_failures(chunk, contract) if f not in failures]
         results.append(
             CheckResult(
                 dataset=contract.dataset,
@@ -99,12 +126,12 @@ def run_checks(
                 detail="; ".join(failures[:10]),
             )
         )
-    if "freshness" in enabled and contract.freshness_hours is not None and frames.clean.height:
+    if "freshness" in enabled and contract.freshness_hours is not None and row_count(frames.clean):
         results.append(freshness(contract, frames.clean, now))
     if "anomaly" in enabled and batch_level:
         results.append(
             row_count_anomaly(
-                contract.dataset, frames.raw.height, history, anomaly_z, anomaly_min_history
+                contract.dataset, row_count(frames.raw), history, anomaly_z, anomaly_min_history
             )
         )
     return results
@@ -132,22 +159,23 @@ def measure(contract: Contract, rule: QualityRule, frames: BatchFrames) -> float
     """The value an ODCS library metric compares against its threshold."""
     raw = frames.raw
     if rule.metric == "rowCount":
-        return float(raw.height)
+        return float(row_count(raw))
     if rule.metric == "duplicateValues":
         keys = rule.arguments.get("properties") or list(contract.keys)
-        count = frames.clean.height - frames.clean.select(keys).n_unique()
-        return _in_unit(count, frames.clean.height, rule.unit)
+        rows, distinct = aggregate(frames.clean, pl.len(), pl.struct(keys).n_unique())
+        return _in_unit(rows - distinct, rows, rule.unit)
     if rule.column is None:
         raise ValueError(f"{contract.dataset}: {rule.name}: {rule.metric} needs a column")
     value = normalised(contract.column(rule.column))
     if rule.metric in ("nullValues", "missingValues"):
-        count = raw.select(value.is_null().sum()).item()
+        failed = value.is_null()
     elif rule.metric == "invalidValues":
         allowed = [str(v) for v in rule.arguments["validValues"]]
-        count = raw.select((value.is_not_null() & ~value.is_in(allowed)).sum()).item()
+        failed = value.is_not_null() & ~value.is_in(allowed)
     else:
         raise ValueError(f"{contract.dataset}: {rule.name}: unsupported metric {rule.metric!r}")
-    return _in_unit(int(count), raw.height, rule.unit)
+    rows, count = aggregate(raw, pl.len(), failed.sum())
+    return _in_unit(int(count), rows, rule.unit)
 
 
 def _in_unit(count: int, total: int, unit: str) -> float:
@@ -156,14 +184,14 @@ def _in_unit(count: int, total: int, unit: str) -> float:
     return float(count)
 
 
-def freshness_lag_seconds(frame: pl.DataFrame, contract: Contract, now: datetime) -> float | None:
-    latest = frame.get_column(contract.event_time).max() if frame.height else None
+def freshness_lag_seconds(frame: Rows, contract: Contract, now: datetime) -> float | None:
+    latest = aggregate(frame, pl.col(contract.event_time).max())[0]
     if not isinstance(latest, datetime):
         return None
     return max((now - latest).total_seconds(), 0.0)
 
 
-def freshness(contract: Contract, clean: pl.DataFrame, now: datetime) -> CheckResult:
+def freshness(contract: Contract, clean: Rows, now: datetime) -> CheckResult:
     """Warn, don't stop: refusing to load late data would only make it later. The alert on
     pipeline_freshness_lag_seconds pages whoever owns the feed."""
     limit = float(contract.freshness_hours or 0) * 3600

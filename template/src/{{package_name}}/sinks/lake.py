@@ -7,6 +7,11 @@
     <data_dir>/lake/validated/<dataset>/batch_id=<id>/data.parquet   typed rows that passed
     <data_dir>/lake/clean/<dataset>/batch_id=<id>/data.parquet       deduplicated, masked, enriched
     <data_dir>/lake/gold/<table>.parquet                             snapshot of each gold table
+    <data_dir>/lake/_work/batch_id=<id>/   scratch files of a running stage (staged input files,
+                                           key partitions); never data of record
+
+Zone files are written and read chunk by chunk (ParquetStream, read_chunks): one row group per
+chunk, so no stage holds a whole batch in memory.
 
 A batch id is derived from its input files' fingerprints, so re-running a crashed batch
 rewrites the same files instead of adding new ones.
@@ -22,12 +27,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from ..reliability import crash_point, io_retry
 
 Zone = Literal["raw", "quarantine", "validated", "clean", "gold"]
 ZONES: tuple[Zone, ...] = ("raw", "quarantine", "validated", "clean", "gold")
 REJECTED_FILES = "_files"  # under the quarantine zone; no dataset has this name
+WORK = "_work"  # scratch files of a running stage, never data of record
 
 
 class Lake:
@@ -46,7 +53,22 @@ class Lake:
         return path
 
     def read(self, zone: Zone, dataset: str, batch_id: str) -> pl.DataFrame:
+        """The whole file in memory: for small zones (reference data) and tests."""
         return read_parquet(self.batch_file(zone, dataset, batch_id))
+
+    def scan(self, zone: Zone, dataset: str, batch_id: str) -> pl.LazyFrame:
+        return pl.scan_parquet(self.batch_file(zone, dataset, batch_id))
+
+    def chunks(self, zone: Zone, dataset: str, batch_id: str) -> Iterator[pl.DataFrame]:
+        return read_chunks(self.batch_file(zone, dataset, batch_id))
+
+    def stream(self, zone: Zone, dataset: str, batch_id: str) -> ParquetStream:
+        return ParquetStream(self.batch_file(zone, dataset, batch_id))
+
+    def work_dir(self, batch_id: str) -> Path:
+        """Scratch space of one batch's stage (staged files, key partitions): emptied by the
+        stage that uses it, and by `recover` after a killed run."""
+        return self.root / WORK / f"batch_id={batch_id}"
 
     def has(self, zone: Zone, dataset: str, batch_id: str) -> bool:
         return self.batch_file(zone, dataset, batch_id).exists()
@@ -78,6 +100,10 @@ class Lake:
         """Files a killed writer left half-written (see write_parquet_atomic): never data."""
         return sorted(self.root.rglob(".*.tmp"))
 
+    def clear_work(self, batch_id: str | None = None) -> None:
+        """Remove the scratch files of one batch's stage, or of every batch (`recover`)."""
+        shutil.rmtree(self.work_dir(batch_id) if batch_id else self.root / WORK, ignore_errors=True)
+
 
 @io_retry
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
@@ -105,3 +131,79 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
 @io_retry
 def read_parquet(path: Path) -> pl.DataFrame:
     return pl.read_parquet(path)
+
+
+def read_chunks(path: Path) -> Iterator[pl.DataFrame]:
+    """A Parquet file one row group at a time (a ParquetStream writes one per chunk); a file
+    without rows gives one empty frame, so its columns are still known."""
+    file = pq.ParquetFile(path)
+    if file.metadata.num_row_groups == 0:
+        frame = pl.from_arrow(file.schema_arrow.empty_table())
+        assert isinstance(frame, pl.DataFrame)
+        yield frame
+        return
+    for index in range(file.metadata.num_row_groups):
+        frame = pl.from_arrow(file.read_row_group(index))
+        assert isinstance(frame, pl.DataFrame)
+        yield frame
+
+
+def memory_bytes(path: Path, sample_rows: int = 65_536) -> int:
+    """About what the file's rows take in memory: the first rows' size in memory, per row,
+    times the rows. (The footer's sizes are of encoded pages: a dictionary-encoded column
+    takes far less there than in memory.)"""
+    file = pq.ParquetFile(path)
+    rows = file.metadata.num_rows
+    if not rows:
+        return 0
+    sample = pl.from_arrow(next(file.iter_batches(batch_size=sample_rows)))
+    assert isinstance(sample, pl.DataFrame)
+    return int(sample.estimated_size() / max(sample.height, 1) * rows)
+
+
+class ParquetStream:
+    """Write one zone file chunk by chunk, one row group per chunk, atomically: memory holds
+    one chunk, and readers see the old file or the whole new one (it is renamed into place
+    when the `with` block ends without an error, and deleted when it raises).
+
+    Every chunk must have the first one's columns; write at least one (maybe empty) chunk,
+    so that the file knows its columns even without rows.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def __enter__(self) -> ParquetStream:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def write(self, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.temporary, table.schema, compression="zstd")
+        elif table.schema != self.writer.schema:
+            # A chunk whose column is all null may carry another type (e.g. null, not string).
+            table = table.select(self.writer.schema.names).cast(self.writer.schema)
+        if table.num_rows:
+            self.writer.write_table(table, row_group_size=table.num_rows)
+        self.rows += table.num_rows
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if self.writer is not None:
+                self.writer.close()
+            if error_type is None:
+                if self.writer is None:
+                    raise ValueError(f"{self.path}: no chunk was written, not even an empty one")
+                crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
+                _replace(self.temporary, self.path)
+        finally:
+            self.temporary.unlink(missing_ok=True)
+
+
+@io_retry
+def _replace(source: Path, target: Path) -> None:
+    source.replace(target)

@@ -25,6 +25,7 @@ import codecs
 import csv
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +54,8 @@ _SPLIT_SEPARATOR = "\x1f"  # the unit separator: a control character, quarantine
 # A quoted CSV field (the quote opens the field, as the parser sees it) with its doubled
 # quotes: removed before counting delimiters.
 _QUOTED_FIELD = r'(^|,)"(?:[^"]|"")*"'
+# Input bytes read at a time: memory holds one block's lines and rows, never a whole file.
+CHUNK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,23 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-@io_retry
-def _read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+def _blocks(path: Path, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """The file's bytes in blocks of about `chunk_bytes` that end at a line break, each with
+    the number of its first line. A newline byte never occurs inside a UTF-8 character, so a
+    block boundary never splits one; a line longer than a block makes that block longer."""
+    first_line = 1
+    pending = b""
+    with path.open("rb") as handle:
+        while block := handle.read(chunk_bytes):
+            pending += block
+            end = pending.rfind(b"\n")
+            if end < 0:
+                continue
+            ready, pending = pending[: end + 1], pending[end + 1 :]
+            yield ready, first_line
+            first_line += ready.count(b"\n")
+    if pending or first_line == 1:  # the last line without a newline; an empty file
+        yield pending, first_line
 
 
 def empty_raw(contract: Contract) -> pl.DataFrame:
@@ -128,41 +145,85 @@ def empty_raw(contract: Contract) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
+class _FileRejected(Exception):  # noqa: N818  (a signal inside this module, not an error)
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
 def read_file(
-    file: InputFile, contract: Contract, *, batch_id: str, ingested_at: datetime
+    file: InputFile,
+    contract: Contract,
+    *,
+    batch_id: str,
+    ingested_at: datetime,
+    chunk_bytes: int = CHUNK_BYTES,
+    sink: Callable[[pl.DataFrame], None] | None = None,
 ) -> FileRead:
-    """The file's rows as strings, in contract column order, plus the lineage columns."""
-    data = _read_bytes(file.path)
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        if data.startswith(_UNICODE_BOMS):
-            raise UnicodeError("UTF-16 or UTF-32")
-        data.decode("utf-8")  # only checked: the lines are split from the bytes
-    except UnicodeError:
-        # Latin-1 maps every byte to one character: the lines can still be counted.
-        lines = _lines(data.decode("latin-1").encode())
-        return _rejected(
-            contract, lines, "encoding", "the file is not UTF-8 text; re-export it as UTF-8"
-        )
-    lines = _lines(data)
-    del data
-    if contract.source_format == "csv":
-        read = _read_csv(lines, contract)
-    else:
-        read = _read_json_lines(lines, contract)
-    if read.rejected:
-        return read
-    rows = read.rows.with_columns(
+    """The file's rows as strings, in contract column order, plus the lineage columns.
+
+    The file is read in blocks of about `chunk_bytes`, so memory holds one block's rows, not
+    the file's. With a `sink`, each block's rows are handed to it as they are read and
+    `FileRead.rows` stays empty; a file rejected after some blocks were handed over is
+    rejected all the same, and the caller discards what it got (the pipeline writes each file
+    to its own staging file for that reason). Without a sink the rows are collected.
+    """
+    collected: list[pl.DataFrame] = []
+    emit = sink or collected.append
+    parser = _CsvParser(contract) if contract.source_format == "csv" else _JsonParser(contract)
+    rejected: _FileRejected | None = None
+    non_blank = blank = 0
+    for data, first_line in _blocks(file.path, chunk_bytes):
+        if first_line == 1:
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            elif data.startswith(_UNICODE_BOMS):
+                rejected = rejected or _not_utf8()
+        if rejected is None:
+            try:
+                data.decode("utf-8")  # only checked: the lines are split from the bytes
+            except UnicodeError:
+                rejected = _not_utf8()
+        # Latin-1 maps every byte to one character: a rejected file's lines still count.
+        lines = _lines(data.decode("latin-1").encode() if rejected else data, first_line)
+        blank_here = int(lines.get_column("_blank").sum())
+        non_blank, blank = non_blank + lines.height - blank_here, blank + blank_here
+        if rejected is not None:
+            continue
+        try:
+            rows = parser.parse(lines)
+        except _FileRejected as reason:
+            rejected = reason
+            continue
+        if rows is not None:
+            emit(_with_lineage(rows, contract, file, batch_id, ingested_at))
+    if rejected is None and not parser.seen_content:
+        rejected = _FileRejected("empty_file", parser.empty_detail)
+    # The first non-blank line of a CSV is its header, even a wrong one.
+    records = non_blank - (1 if contract.source_format == "csv" and non_blank else 0)
+    if rejected is not None:
+        return FileRead(empty_raw(contract), records, blank, rejected.reason, rejected.detail)
+    rows = pl.concat(collected) if collected else empty_raw(contract)
+    return FileRead(rows, records, blank)
+
+
+def _not_utf8() -> _FileRejected:
+    return _FileRejected("encoding", "the file is not UTF-8 text; re-export it as UTF-8")
+
+
+def _with_lineage(
+    rows: pl.DataFrame, contract: Contract, file: InputFile, batch_id: str, ingested_at: datetime
+) -> pl.DataFrame:
+    return rows.with_columns(
         _batch_id=pl.lit(batch_id),
         _source=pl.lit(file.path.name),
         _ingested_at=pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")),
     ).select(*contract.column_names, *META_COLUMNS)
-    return FileRead(rows, read.records, read.blank_lines)
 
 
-def _lines(data: bytes) -> pl.DataFrame:
-    """Every line of UTF-8 bytes with its number and whether it is blank (CRLF is a newline)."""
+def _lines(data: bytes, first_line: int = 1) -> pl.DataFrame:
+    """Every line of UTF-8 bytes with its number (the first is `first_line`) and whether it is
+    blank (CRLF is a newline)."""
     try:
         # The CSV reader splits lines fast and in parallel; with no quote character and a
         # separator no line should hold, each line is one value (an empty line a null).
@@ -182,24 +243,10 @@ def _lines(data: bytes) -> pl.DataFrame:
             frame = frame.head(-1)
     if not data:
         frame = pl.DataFrame(schema={"_raw_line": pl.String()})
-    return frame.with_row_index("_source_row", offset=1).with_columns(
+    return frame.with_row_index("_source_row", offset=first_line).with_columns(
         pl.col("_source_row").cast(pl.Int64),
         pl.col("_raw_line").str.strip_suffix("\r"),
         _blank=pl.col("_raw_line").str.strip_chars(_BLANK) == "",
-    )
-
-
-def _rejected(contract: Contract, lines: pl.DataFrame, reason: str, detail: str) -> FileRead:
-    """The whole file is quarantined; its physical records are counted all the same."""
-    records = int((~lines.get_column("_blank")).sum())
-    if contract.source_format == "csv" and records:
-        records -= 1  # the first non-blank line of a CSV is its header, even a wrong one
-    return FileRead(
-        rows=empty_raw(contract),
-        records=records,
-        blank_lines=int(lines.get_column("_blank").sum()),
-        rejected=reason,
-        detail=detail,
     )
 
 
@@ -217,60 +264,84 @@ def _line_checks(contract: Contract, *checks: tuple[pl.Expr, str]) -> pl.Expr:
     return reason
 
 
-def _read_csv(lines: pl.DataFrame, contract: Contract) -> FileRead:
-    content = _non_blank(lines)
-    if not content.height:
-        return _rejected(contract, lines, "empty_file", "the file holds no header and no rows")
+class _CsvParser:
+    """CSV lines to rows, block by block: the first non-blank line of the file is the header."""
+
+    empty_detail = "the file holds no header and no rows"
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.header: list[str] | None = None
+
+    @property
+    def seen_content(self) -> bool:
+        return self.header is not None
+
+    def parse(self, lines: pl.DataFrame) -> pl.DataFrame | None:
+        contract = self.contract
+        content = _non_blank(lines)
+        if self.header is None:
+            if not content.height:
+                return None
+            self.header = _csv_header(content.item(0, "_raw_line"), contract)
+            content = content.slice(1)
+        header = self.header
+        data = content.with_columns(
+            _read_error=_line_checks(
+                contract,
+                (
+                    pl.col("_raw_line").str.count_matches('"', literal=True) % 2 == 1,
+                    "unbalanced_quote",
+                ),
+                (
+                    pl.col("_raw_line")
+                    .str.replace_all(_QUOTED_FIELD, "${1}")
+                    .str.count_matches(",", literal=True)
+                    != len(header) - 1,
+                    "field_count",
+                ),
+            )
+        )
+        good = data.filter(pl.col("_read_error").is_null())
+        try:
+            parsed = pl.read_csv(
+                good.select(pl.col("_raw_line").str.join("\n")).item().encode(),
+                has_header=False,
+                schema=dict.fromkeys(header, pl.String()),
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            # Never quote the parser's message: it repeats the row it choked on.
+            raise _FileRejected("unparseable_csv", "the CSV parser rejected the file") from None
+        if parsed.height != good.height:
+            raise _FileRejected(
+                "record_count_mismatch",
+                f"the parser found {parsed.height} records in {good.height} lines: "
+                "a quote left open, or a value spanning lines",
+            )
+        return pl.concat(
+            [
+                good.select(
+                    "_source_row", _raw_line=pl.lit(None, pl.String), _read_error="_read_error"
+                )
+                .hstack(parsed)
+                .select(*contract.column_names, "_source_row", "_raw_line", "_read_error"),
+                _unparsed(data.filter(pl.col("_read_error").is_not_null()), contract),
+            ]
+        ).sort("_source_row")
+
+
+def _csv_header(line: str, contract: Contract) -> list[str]:
+    """The header's column names, or the file is rejected naming what is wrong with them."""
     try:
-        names = next(csv.reader([content.item(0, "_raw_line")], skipinitialspace=True))
+        names = next(csv.reader([line], skipinitialspace=True))
         header = [name.strip() for name in names]
     except csv.Error:
         header = []
     problem = _header_problem(header, contract)
     if problem:
-        return _rejected(contract, lines, "header_mismatch", problem)
-
-    data = content.slice(1).with_columns(
-        _read_error=_line_checks(
-            contract,
-            (pl.col("_raw_line").str.count_matches('"', literal=True) % 2 == 1, "unbalanced_quote"),
-            (
-                pl.col("_raw_line")
-                .str.replace_all(_QUOTED_FIELD, "${1}")
-                .str.count_matches(",", literal=True)
-                != len(header) - 1,
-                "field_count",
-            ),
-        )
-    )
-    good = data.filter(pl.col("_read_error").is_null())
-    try:
-        parsed = pl.read_csv(
-            good.select(pl.col("_raw_line").str.join("\n")).item().encode(),
-            has_header=False,
-            schema=dict.fromkeys(header, pl.String()),
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
-        # Never quote the parser's message: it repeats the row it choked on.
-        return _rejected(contract, lines, "unparseable_csv", "the CSV parser rejected the file")
-    if parsed.height != good.height:
-        return _rejected(
-            contract,
-            lines,
-            "record_count_mismatch",
-            f"the parser found {parsed.height} records in {good.height} lines: "
-            "a quote left open, or a value spanning lines",
-        )
-    rows = pl.concat(
-        [
-            good.select("_source_row", _raw_line=pl.lit(None, pl.String), _read_error="_read_error")
-            .hstack(parsed)
-            .select(*contract.column_names, "_source_row", "_raw_line", "_read_error"),
-            _unparsed(data.filter(pl.col("_read_error").is_not_null()), contract),
-        ]
-    ).sort("_source_row")
-    return FileRead(rows, data.height, int(lines.get_column("_blank").sum()))
+        raise _FileRejected("header_mismatch", problem)
+    return header
 
 
 def _header_problem(header: list[str], contract: Contract) -> str:
@@ -307,39 +378,49 @@ def _unparsed(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     )
 
 
-def _read_json_lines(lines: pl.DataFrame, contract: Contract) -> FileRead:
-    content = _non_blank(lines)
-    if not content.height:
-        return _rejected(contract, lines, "empty_file", "the file holds no JSON lines")
-    line = pl.col("_raw_line").str.strip_chars()
-    looks_like_object = line.str.starts_with("{") & line.str.ends_with("}")
-    content = content.with_columns(
-        _read_error=_line_checks(contract, (~looks_like_object, "not_an_object"))
-    )
-    schema = pl.Struct(dict.fromkeys(contract.column_names, pl.String))
-    # Fast path: decode every line shaped like an object at once. If one of them is still not
-    # valid JSON or holds a nested value, json_decode raises and the exact, slower path finds
-    # which lines and why.
-    try:
-        rows = _decode(content, schema)
-    except pl.exceptions.ComputeError:
-        exact = _with_json_errors(content, contract)
-        try:
-            rows = _decode(exact, schema)
-        except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
-            return _rejected(
-                contract, lines, "unparseable_json", "the JSON decoder rejected the file"
-            )
-    # "not_an_object" is only a guess from the line's shape: valid JSON or not decides.
-    rows = rows.with_columns(
-        _read_error=pl.when(
-            (pl.col("_read_error") == "not_an_object")
-            & pl.col("_raw_line").str.json_path_match("$").is_null()
+class _JsonParser:
+    """JSON lines to rows, block by block: one object per non-blank line."""
+
+    empty_detail = "the file holds no JSON lines"
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.seen_content = False
+        self.schema = pl.Struct(dict.fromkeys(contract.column_names, pl.String))
+
+    def parse(self, lines: pl.DataFrame) -> pl.DataFrame | None:
+        contract = self.contract
+        content = _non_blank(lines)
+        if not content.height:
+            return None
+        self.seen_content = True
+        line = pl.col("_raw_line").str.strip_chars()
+        looks_like_object = line.str.starts_with("{") & line.str.ends_with("}")
+        content = content.with_columns(
+            _read_error=_line_checks(contract, (~looks_like_object, "not_an_object"))
         )
-        .then(pl.lit("unparseable_json"))
-        .otherwise("_read_error")
-    )
-    return FileRead(rows, content.height, int(lines.get_column("_blank").sum()))
+        # Fast path: decode every line shaped like an object at once. If one of them is still
+        # not valid JSON or holds a nested value, json_decode raises and the exact, slower path
+        # finds which lines and why.
+        try:
+            rows = _decode(content, self.schema)
+        except pl.exceptions.ComputeError:
+            exact = _with_json_errors(content, contract)
+            try:
+                rows = _decode(exact, self.schema)
+            except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
+                raise _FileRejected(
+                    "unparseable_json", "the JSON decoder rejected the file"
+                ) from None
+        # "not_an_object" is only a guess from the line's shape: valid JSON or not decides.
+        return rows.with_columns(
+            _read_error=pl.when(
+                (pl.col("_read_error") == "not_an_object")
+                & pl.col("_raw_line").str.json_path_match("$").is_null()
+            )
+            .then(pl.lit("unparseable_json"))
+            .otherwise("_read_error")
+        )
 
 
 def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
+# The silver columns customer_features reads, per dataset.
+FEATURE_INPUTS = {
+    "orders": ("customer_id", "amount", "order_ts"),
+    "events": ("user_id", "session_id", "event_ts"),
+}
+
 
 def customer_features(orders: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """Order and browsing behaviour per customer (one row per customer id)."""
