@@ -23,8 +23,10 @@ Each stage is timed on its own. The last line on stdout is one JSON object:
 duplicates}}}. DuckDB runs with its default threads and memory limit.
 
 Where it knowingly differs from the pipeline (none of it changes what the generated data loads):
-* A CSV line DuckDB's reader rejects is quarantined with DuckDB's error type; a quoted value
-  may span lines. The pipeline reads one record per line and names its own reasons.
+* DuckDB's CSV reader lets a quoted value span lines; the pipeline reads one record per line
+  (an unbalanced quote fails its line only).
+* A JSON line with an object or array as a value is quarantined as `nested_value`; the
+  pipeline names the columns (`nested_value:page_url`).
 * A CSV header that is not the contract's columns stops the run; the pipeline quarantines
   the file whole and goes on.
 * RE2's `\\w` and `\\s` are ASCII only (the pipeline's Rust regexes are Unicode), so the
@@ -99,6 +101,7 @@ KEYS = {
     "events": ("event_id", "event_ts"),
 }
 MAX_EVENT_BYTES = 65_536  # events' maxRecordBytes: a longer line is quarantined
+MAX_CSV_RECORD_BYTES = 1_048_576  # the contracts' default maxRecordBytes
 LINEAGE = "_batch_id, _source, _source_row, _ingested_at"
 
 # -- Rules as SQL macros -------------------------------------------------------------------
@@ -540,6 +543,7 @@ class Baseline:
                 {sql_text(str(path))},
                 columns = {{{types}}}, header = true, auto_detect = false,
                 delim = ',', quote = '"', escape = '"',
+                max_line_size = {MAX_CSV_RECORD_BYTES},
                 store_rejects = true,
                 rejects_table = 'rejects_{dataset}', rejects_scan = 'scans_{dataset}'
             ) WITH ORDINALITY""")
@@ -552,7 +556,14 @@ class Baseline:
                 CAST(line AS BIGINT) AS _source_row,
                 get_current_timestamp() AS _ingested_at,
                 any_value(csv_line) AS _raw_line,
-                lower(string_agg(DISTINCT CAST(error_type AS VARCHAR), '; ')) AS _read_error
+                -- the pipeline's names for DuckDB's error types
+                string_agg(DISTINCT CASE error_type
+                    WHEN 'MISSING COLUMNS' THEN 'field_count'
+                    WHEN 'TOO MANY COLUMNS' THEN 'field_count'
+                    WHEN 'UNQUOTED VALUE' THEN 'unbalanced_quote'
+                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'oversized_record'
+                    ELSE lower(CAST(error_type AS VARCHAR))
+                END, '; ') AS _read_error
             FROM rejects_{dataset}
             GROUP BY line""")
         self.sql(f"COPY raw_{dataset} TO {self.zone('raw', dataset)} (COMPRESSION zstd)")
