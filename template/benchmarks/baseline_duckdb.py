@@ -143,37 +143,38 @@ def hmac_pads(key: str) -> tuple[str, str]:
 
 
 def macros(key: str) -> list[str]:
+    """The rules as SQL macros; temporary, so that none is stored in the warehouse file."""
     inner, outer = hmac_pads(key)
     whitespace = " || ".join(f"chr({code})" for code in (32, 9, 10, 11, 12, 13))
     return [
         # Normalised text: trimmed, empty as null (the contract's case is applied by the caller).
         # Trimming copies the value: only the few that start or end with whitespace are.
-        f"""CREATE MACRO txt(v) AS nullif(
+        f"""CREATE TEMP MACRO txt(v) AS nullif(
             CASE WHEN regexp_matches(v, '^\\s|\\s$') THEN trim(v, {whitespace}) ELSE v END, '')""",
-        f"""CREATE MACRO as_timestamp(t) AS
+        f"""CREATE TEMP MACRO as_timestamp(t) AS
             CASE WHEN regexp_full_match(t, {sql_text(ISO_TIMESTAMP)})
             THEN TRY_CAST(t AS TIMESTAMPTZ) END""",
         # DuckDB would round '12.5' to 13 and read '1e3' as 1000: only whole numbers are.
-        """CREATE MACRO as_integer(t) AS
+        """CREATE TEMP MACRO as_integer(t) AS
             CASE WHEN regexp_full_match(t, '[+-]?[0-9]+') THEN TRY_CAST(t AS BIGINT) END""",
-        "CREATE MACRO as_date(t) AS CAST(try_strptime(t, '%Y-%m-%d') AS DATE)",
+        "CREATE TEMP MACRO as_date(t) AS CAST(try_strptime(t, '%Y-%m-%d') AS DATE)",
         # One rule: its reason where it failed, else NULL (concat_ws skips NULLs; a NULL
         # condition, from a NULL value, is no failure).
-        "CREATE MACRO rule(failed, reason) AS CASE WHEN failed THEN reason END",
-        f"""CREATE MACRO control_characters(v, name) AS rule(
+        "CREATE TEMP MACRO rule(failed, reason) AS CASE WHEN failed THEN reason END",
+        f"""CREATE TEMP MACRO control_characters(v, name) AS rule(
             regexp_matches(v, {sql_text(CONTROL_CHARACTERS)}), 'control_character:' || name)""",
         # The plausible window of dates and timestamps (contracts.py's defaults: not before
         # 1900, at most `days` after now).
-        """CREATE MACRO out_of_range(v, days) AS
+        """CREATE TEMP MACRO out_of_range(v, days) AS
             NOT v BETWEEN TIMESTAMPTZ '1900-01-01 00:00:00+00'
                 AND get_current_timestamp() + to_days(CAST(days AS INTEGER))""",
         # PII masking (privacy/masking.py): HMAC-SHA256 hex, IPv4 to its /24, free text redacted.
-        f"""CREATE MACRO pseudonymise(v) AS
+        f"""CREATE TEMP MACRO pseudonymise(v) AS
             sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(v))))""",
-        f"""CREATE MACRO generalise_ip(v) AS
+        f"""CREATE TEMP MACRO generalise_ip(v) AS
             CASE WHEN regexp_matches(v, {sql_text(IPV4)})
             THEN regexp_replace(v, {sql_text(IPV4)}, '\\1.0/24') END""",
-        f"""CREATE MACRO redact(v) AS replace(
+        f"""CREATE TEMP MACRO redact(v) AS replace(
             regexp_replace(
                 regexp_replace(
                     regexp_replace(v, {sql_text(EMAIL)}, '[email]', 'g'),
@@ -181,7 +182,7 @@ def macros(key: str) -> list[str]:
                 {sql_text(PHONE)}, '\\1[phone]', 'g'),
             '{MARK}', '')""",
         # transforms/clean.py: free text on one line, without runs of spaces.
-        "CREATE MACRO tidy(v) AS trim(regexp_replace(v, '\\s+', ' ', 'g'))",
+        "CREATE TEMP MACRO tidy(v) AS trim(regexp_replace(v, '\\s+', ' ', 'g'))",
     ]
 
 
@@ -479,6 +480,7 @@ GOLD = {
             count(*) AS events,
             count(DISTINCT session_id) AS sessions,
             count(DISTINCT user_id) AS signed_in_users,
+            -- half to even, as Polars rounds
             round_even(avg(duration_ms), 1) AS avg_duration_ms
         FROM silver.events
         WHERE CAST(event_ts AS DATE) IN (SELECT day FROM touched_days)
@@ -535,7 +537,9 @@ class Baseline:
                 *,
                 {sql_text(self.batch_id)} AS _batch_id,
                 {sql_text(path.name)} AS _source,
-                CAST(ordinality AS BIGINT) AS _source_row,
+                -- the line number (the header is line 1) while no blank line or value
+                -- spanning lines comes before: DuckDB counts rows, not lines
+                CAST(ordinality AS BIGINT) + 1 AS _source_row,
                 get_current_timestamp() AS _ingested_at,
                 CAST(NULL AS VARCHAR) AS _raw_line,
                 CAST(NULL AS VARCHAR) AS _read_error
@@ -552,7 +556,6 @@ class Baseline:
             SELECT
                 {sql_text(self.batch_id)} AS _batch_id,
                 {sql_text(path.name)} AS _source,
-                -- its line in the file (a parsed row's is its position among the parsed rows)
                 CAST(line AS BIGINT) AS _source_row,
                 get_current_timestamp() AS _ingested_at,
                 any_value(csv_line) AS _raw_line,
@@ -577,7 +580,9 @@ class Baseline:
         values = ", ".join(f"value[{i}] AS {name}" for i, name in enumerate(columns, start=1))
         # Each line is read as one text value (no quote character, a separator no line holds),
         # then parsed as JSON once for all columns. CASE evaluates a branch only for the rows
-        # that reach it, so the JSON functions never see a line that is not valid JSON.
+        # that reach it, so the JSON functions never see a line that is not valid JSON. A line
+        # over maxRecordBytes is still read whole (up to 1 GiB; DuckDB allocates no buffer that
+        # large), to be quarantined with its text.
         self.sql(f"""
             COPY (
                 WITH lines AS (
