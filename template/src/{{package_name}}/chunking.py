@@ -28,6 +28,8 @@ PARTITION_SHARE = 8
 # lines). Blocks of 1/128 of the budget keep that within 1/8 of it, and blocks of a few
 # megabytes read as fast as larger ones.
 BLOCK_SHARE = 128
+# A zone file's row group, as read by the next stage, which holds a few copies of it.
+ROW_GROUP_SHARE = 16
 _PARTITION = "_partition"
 
 
@@ -46,6 +48,12 @@ class MemoryBudget:
     def block_bytes(self) -> int:
         """Input bytes read at a time."""
         return max(self.bytes // BLOCK_SHARE, 1024 * 1024)
+
+    @property
+    def row_group_bytes(self) -> int:
+        """Rows gathered into one chunk of a zone file: the chunks the next stage reads (small
+        chunks cost time per chunk, not memory per row)."""
+        return self.bytes // ROW_GROUP_SHARE
 
     def partitions_for(self, data_bytes: int) -> int:
         """Key partitions for rows that take `data_bytes` in memory, each within its share."""

@@ -62,8 +62,10 @@ class Lake:
     def chunks(self, zone: Zone, dataset: str, batch_id: str) -> Iterator[pl.DataFrame]:
         return read_chunks(self.batch_file(zone, dataset, batch_id))
 
-    def stream(self, zone: Zone, dataset: str, batch_id: str) -> ParquetStream:
-        return ParquetStream(self.batch_file(zone, dataset, batch_id))
+    def stream(
+        self, zone: Zone, dataset: str, batch_id: str, row_group_bytes: int = 0
+    ) -> ParquetStream:
+        return ParquetStream(self.batch_file(zone, dataset, batch_id), row_group_bytes)
 
     def work_dir(self, batch_id: str) -> Path:
         """Scratch space of one batch's stage (staged files, key partitions): emptied by the
@@ -162,18 +164,23 @@ def memory_bytes(path: Path, sample_rows: int = 65_536) -> int:
 
 
 class ParquetStream:
-    """Write one zone file chunk by chunk, one row group per chunk, atomically: memory holds
-    one chunk, and readers see the old file or the whole new one (it is renamed into place
-    when the `with` block ends without an error, and deleted when it raises).
+    """Write one zone file chunk by chunk, atomically: memory holds a chunk (or the pending
+    chunks of one row group), and readers see the old file or the whole new one (it is
+    renamed into place when the `with` block ends without an error, deleted when it raises).
 
-    Every chunk must have the first one's columns; write at least one (maybe empty) chunk,
-    so that the file knows its columns even without rows.
+    With `row_group_bytes`, consecutive small chunks are gathered into row groups of about
+    that size in memory (fewer, larger chunks for the stages that read the file); without,
+    every chunk is a row group of its own. Every chunk must have the first one's columns;
+    write at least one (maybe empty) chunk, so that the file knows its columns.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, row_group_bytes: int = 0) -> None:
         self.path = path
+        self.row_group_bytes = row_group_bytes
         self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         self.writer: pq.ParquetWriter | None = None
+        self.pending: list[pl.DataFrame] = []
+        self.pending_bytes = 0
         self.rows = 0
 
     def __enter__(self) -> ParquetStream:
@@ -181,18 +188,33 @@ class ParquetStream:
         return self
 
     def write(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.temporary, table.schema, compression="zstd")
-        elif table.schema != self.writer.schema:
+            schema = frame.head(0).to_arrow().schema
+            self.writer = pq.ParquetWriter(self.temporary, schema, compression="zstd")
+        if not frame.height:
+            return
+        self.rows += frame.height
+        self.pending.append(frame)
+        self.pending_bytes += int(frame.estimated_size())
+        if self.pending_bytes >= self.row_group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        assert self.writer is not None
+        frame = self.pending[0] if len(self.pending) == 1 else pl.concat(self.pending)
+        self.pending, self.pending_bytes = [], 0
+        table = frame.to_arrow()
+        if table.schema != self.writer.schema:
             # A chunk whose column is all null may carry another type (e.g. null, not string).
             table = table.select(self.writer.schema.names).cast(self.writer.schema)
-        if table.num_rows:
-            self.writer.write_table(table, row_group_size=table.num_rows)
-        self.rows += table.num_rows
+        self.writer.write_table(table, row_group_size=table.num_rows)
 
     def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
         try:
+            if error_type is None:
+                self._flush()
             if self.writer is not None:
                 self.writer.close()
             if error_type is None:
@@ -201,6 +223,7 @@ class ParquetStream:
                 crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
                 _replace(self.temporary, self.path)
         finally:
+            self.pending = []
             self.temporary.unlink(missing_ok=True)
 
 
