@@ -69,7 +69,7 @@ class BatchFrames:
 
     The pipeline passes scans of the zone files: every measure is an aggregate that Polars
     computes in streaming mode, and the row-level schema check reads `clean_chunks` one chunk
-    at a time. The clean zone's chunks are key partitions (see chunking.py), so a key that
+    at a time. Each clean chunk holds whole key partitions (see chunking.py), so a key that
     repeats does so within one chunk, and the per-chunk uniqueness check is the batch's.
     """
 

@@ -17,6 +17,9 @@ lines (less the CSV header), counted here independently of the parser. A CSV val
 quoted but may not span lines; that is also how an unbalanced quote that would swallow the
 following lines is caught. Blank lines are skipped and counted. Reasons name columns, never
 values: file content (PII) never reaches a log, the batch state or the audit trail.
+
+Because a record is a line, a file is read in blocks that end at a line break (`read_file`,
+`chunk_bytes`): memory holds one block's lines and rows, whatever the size of the file.
 """
 
 from __future__ import annotations
@@ -165,8 +168,8 @@ def read_file(
     The file is read in blocks of about `chunk_bytes`, so memory holds one block's rows, not
     the file's. With a `sink`, each block's rows are handed to it as they are read and
     `FileRead.rows` stays empty; a file rejected after some blocks were handed over is
-    rejected all the same, and the caller discards what it got (the pipeline writes each file
-    to its own staging file for that reason). Without a sink the rows are collected.
+    rejected all the same, and the caller discards what it got (the pipeline writes the
+    dataset's raw file again without that file). Without a sink the rows are collected.
     """
     collected: list[pl.DataFrame] = []
     emit = sink or collected.append
