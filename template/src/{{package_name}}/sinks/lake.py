@@ -23,10 +23,12 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..reliability import crash_point, io_retry
@@ -172,30 +174,44 @@ class ParquetStream:
     that size in memory (fewer, larger chunks for the stages that read the file); without,
     every chunk is a row group of its own. Every chunk must have the first one's columns;
     write at least one (maybe empty) chunk, so that the file knows its columns.
+
+    Encoding and compressing a row group is single-threaded in pyarrow and releases the GIL:
+    it runs on a writer thread while the caller computes the next chunk (one row group in
+    flight per file; a failed write is raised by the next `write` or by the `with` block).
     """
 
-    def __init__(self, path: Path, row_group_bytes: int = 0) -> None:
+    def __init__(self, path: Path, row_group_bytes: int = 0, compression: str = "zstd") -> None:
         self.path = path
         self.row_group_bytes = row_group_bytes
+        self.compression = compression
         self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         self.writer: pq.ParquetWriter | None = None
-        self.pending: list[pl.DataFrame] = []
+        self.pending: list[pa.Table] = []
         self.pending_bytes = 0
         self.rows = 0
+        self._in_flight: Future[None] | None = None
 
     def __enter__(self) -> ParquetStream:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return self
 
     def write(self, frame: pl.DataFrame) -> None:
+        # As Arrow at once: a compact copy. A frame filtered out of a bigger one (the few
+        # quarantined rows of a chunk) shares the bigger one's string buffers and would keep
+        # them all alive while it waits for its row group.
+        table = frame.to_arrow()
         if self.writer is None:
-            schema = frame.head(0).to_arrow().schema
-            self.writer = pq.ParquetWriter(self.temporary, schema, compression="zstd")
-        if not frame.height:
+            self.writer = pq.ParquetWriter(
+                self.temporary, table.schema, compression=self.compression
+            )
+        if not table.num_rows:
             return
-        self.rows += frame.height
-        self.pending.append(frame)
-        self.pending_bytes += int(frame.estimated_size())
+        if table.schema != self.writer.schema:
+            # A chunk whose column is all null may carry another type (e.g. null, not string).
+            table = table.select(self.writer.schema.names).cast(self.writer.schema)
+        self.rows += table.num_rows
+        self.pending.append(table)
+        self.pending_bytes += table.nbytes
         if self.pending_bytes >= self.row_group_bytes:
             self._flush()
 
@@ -203,20 +219,34 @@ class ParquetStream:
         if not self.pending:
             return
         assert self.writer is not None
-        frame = self.pending[0] if len(self.pending) == 1 else pl.concat(self.pending)
+        table = pa.concat_tables(self.pending)
         self.pending, self.pending_bytes = [], 0
-        table = frame.to_arrow()
-        if table.schema != self.writer.schema:
-            # A chunk whose column is all null may carry another type (e.g. null, not string).
-            table = table.select(self.writer.schema.names).cast(self.writer.schema)
-        self.writer.write_table(table, row_group_size=table.num_rows)
+        self._wait()
+        self._in_flight = _WRITER.submit(self._write_row_group, self.writer, table)
+
+    @staticmethod
+    def _write_row_group(writer: pq.ParquetWriter, table: pa.Table) -> None:
+        writer.write_table(table, row_group_size=table.num_rows)
+
+    def _wait(self) -> None:
+        """Let the row group in flight finish; raises its error."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
 
     def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if error_type is None:
-                self._flush()
-            if self.writer is not None:
-                self.writer.close()
+            try:
+                if error_type is None:
+                    self._flush()
+                    self._wait()
+                elif self._in_flight is not None:
+                    # The block's own error is the one to raise; a row group that failed
+                    # to write as well changes nothing, the file is deleted either way.
+                    self._in_flight.exception()
+            finally:
+                if self.writer is not None:
+                    self.writer.close()
             if error_type is None:
                 if self.writer is None:
                     raise ValueError(f"{self.path}: no chunk was written, not even an empty one")
@@ -225,6 +255,11 @@ class ParquetStream:
         finally:
             self.pending = []
             self.temporary.unlink(missing_ok=True)
+
+
+# One writer thread for every open ParquetStream: row groups are written in the order they
+# are submitted, so a file's row groups keep their order.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
 
 
 @io_retry

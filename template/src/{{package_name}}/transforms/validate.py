@@ -56,7 +56,10 @@ def normalised(column: Column) -> pl.Expr:
 
 def parsed(column: Column) -> pl.Expr:
     """The normalised text parsed as the contract's type; null where it does not parse."""
-    text = normalised(column)
+    return _parse(column, normalised(column))
+
+
+def _parse(column: Column, text: pl.Expr) -> pl.Expr:
     match column.logical_type:
         case "integer":
             return text.cast(pl.Int64, strict=False)
@@ -72,9 +75,28 @@ def parsed(column: Column) -> pl.Expr:
             return text
 
 
+# Each column's normalised text and parsed value, computed once per chunk for all its rules
+# and kept for the valid rows (Polars does not share them between the rules' expressions).
+def _text(column: Column) -> str:
+    return f"__text:{column.name}"
+
+
+def _value(column: Column) -> str:
+    return f"__value:{column.name}"
+
+
+def _with_text_and_values(frame: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    return frame.with_columns(
+        normalised(column).alias(_text(column)) for column in contract.columns
+    ).with_columns(
+        _parse(column, pl.col(_text(column))).alias(_value(column)) for column in contract.columns
+    )
+
+
 def _rules(column: Column, now: datetime) -> list[tuple[pl.Expr, str]]:
-    """(failed?, reason) for each of the column's rules; `now` anchors the date window."""
-    text, value, name = normalised(column), parsed(column), column.name
+    """(failed?, reason) for each of the column's rules; `now` anchors the date window.
+    They read the columns of `_with_text_and_values`."""
+    text, value, name = pl.col(_text(column)), pl.col(_value(column)), column.name
     checks: list[tuple[pl.Expr, str]] = [
         (pl.col(name).str.contains(CONTROL_CHARACTERS), f"control_character:{name}")
     ]
@@ -124,13 +146,15 @@ def _read_error() -> pl.Expr:
 
 
 def failed_expr(contract: Contract, now: datetime) -> pl.Expr:
-    """True for a row that breaks any rule, or that the reader could not parse at all."""
+    """True for a row that breaks any rule, or that the reader could not parse at all
+    (on the columns of `_with_text_and_values`)."""
     conditions = [condition for condition, _ in _all_rules(contract, now)]
     return _read_error().is_not_null() | pl.any_horizontal(conditions)
 
 
 def reason_expr(contract: Contract, now: datetime) -> pl.Expr:
-    """Every failed rule of a row, joined with '; ' (empty when the row is valid)."""
+    """Every failed rule of a row, joined with '; ' (empty when the row is valid; on the
+    columns of `_with_text_and_values`)."""
     reasons = [pl.when(failed).then(pl.lit(reason)) for failed, reason in _all_rules(contract, now)]
     # An unparsed line fails only for the reader's reason: its columns are all null.
     return (
@@ -149,8 +173,8 @@ def _flag_duplicate_keys(checked: pl.LazyFrame, contract: Contract) -> pl.LazyFr
     """Mark every valid row whose key a later valid row repeats: the latest event time wins,
     ties go to the row read last (the rule of transforms/dedup.py and the warehouse merge).
     Rows that fail other rules never compete, so a broken copy cannot displace a good one."""
-    keys = [parsed(contract.column(name)) for name in contract.keys]
-    latest_first = [parsed(contract.column(contract.event_time)), "_source", "_source_row"]
+    keys = [pl.col(_value(contract.column(name))) for name in contract.keys]
+    latest_first = [pl.col(_value(contract.column(contract.event_time))), "_source", "_source_row"]
     return (
         checked.with_row_index("_position")
         .sort(latest_first, descending=True, nulls_last=True)
@@ -179,9 +203,11 @@ def validate(
     now = now or datetime.now(UTC)
     if "_read_error" not in raw.columns:
         raw = raw.with_columns(_read_error=pl.lit(None, pl.String))
-    # Lazy, so that Polars parses each column once for all its rules (common-subexpression
-    # elimination only runs on lazy queries). Reasons are spelled out for failed rows only.
-    lazy = raw.lazy().with_columns(_failed=failed_expr(contract, now))
+    # Each column is normalised and parsed once, for its rules and the valid rows; reasons
+    # are spelled out for failed rows only.
+    lazy = _with_text_and_values(raw.lazy(), contract).with_columns(
+        _failed=failed_expr(contract, now)
+    )
     if quarantine_duplicate_keys:
         lazy = _flag_duplicate_keys(lazy, contract)
     else:
@@ -194,7 +220,7 @@ def validate(
         checked.lazy()
         .filter(~pl.col("_failed"))
         .select(
-            *(parsed(column).alias(column.name) for column in contract.columns),
+            *(pl.col(_value(column)).alias(column.name) for column in contract.columns),
             "_batch_id",
             "_source",
             "_source_row",
@@ -210,6 +236,8 @@ def validate(
             _quarantined_at=pl.lit(now, dtype=TIMESTAMP_TYPE),
         )
         .drop("_failed", "_duplicate", "_reason_extra")
+        .drop(*(_text(column) for column in contract.columns))
+        .drop(*(_value(column) for column in contract.columns))
         .collect()
     )
     return ValidationResult(valid=valid, quarantine=quarantine)
