@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import constants as c
 from .answers import Answers
-from .sizing import batch_run, faust_workers_needed, stream_throughput
+from .sizing import batch_run, faust_workers_needed, polars_sizing, stream_throughput
 
 # When the team knows several orchestrators, the one that runs a small pipeline
 # in process, without a server, comes first (measured: STACK_NOTES.md).
@@ -47,18 +47,27 @@ def orchestrator(a: Answers) -> tuple[str, str]:
 
 def batch_engine(a: Answers) -> tuple[str, str]:
     run = batch_run(a)
-    if run.gb_per_run_peak > c.POLARS_MAX_RUN_GB:
+    node = polars_sizing(run)
+    if not node.fits_size:
         return "spark", (
             f"A peak run reads {run.gb_per_run_peak:,.0f} GB ({a.batch_gb_per_day:g} GB/day x "
             f"{a.growth_factor:g} growth x {a.peak_factor:g} peak over {run.runs_per_day:g} "
             f"run(s) a day), beyond the {c.POLARS_MAX_RUN_GB:g} GB one node handles "
             "comfortably, so Spark spreads it over executors."
         )
+    if not node.fits_time:
+        return "spark", (
+            f"A peak run reads {run.gb_per_run_peak:,.2f} GB: ~{node.est_run_minutes_peak} min "
+            f"on one node at the measured {c.POLARS_NODE_MB_S:g} MB/s, beyond its "
+            f"{node.time_budget_minutes} min budget (rule B), so Spark spreads it over "
+            "executors."
+        )
     known = " Spark is known to the team but" if "spark" in a.team_skills else ""
     return "polars", (
-        f"A peak run reads {run.gb_per_run_peak:,.2f} GB, well within one node's "
-        f"{c.POLARS_MAX_RUN_GB:g} GB budget;{known} Polars runs it in process with no "
-        "cluster to operate."
+        f"A peak run reads {run.gb_per_run_peak:,.2f} GB, within one node's "
+        f"{c.POLARS_MAX_RUN_GB:g} GB limit (~{node.est_run_minutes_peak} min of its "
+        f"{node.time_budget_minutes} min budget, ~{node.node_memory_gb} GB of memory);{known} "
+        "Polars runs it in process with no cluster to operate."
     )
 
 

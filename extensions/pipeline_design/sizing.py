@@ -216,23 +216,36 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
 
 @dataclass(frozen=True)
 class PolarsSizing:
-    """Rule P0: one node while the peak run fits; its estimated duration."""
+    """Rule P0: one node while the peak run fits its size limit and its time budget; the
+    node's memory from the measured peak RSS per GB of input."""
 
     node_vcpu: int
+    node_memory_gb: int
     peak_run_gb: float
     limit_gb: float
     est_run_minutes_peak: int
-    fits_one_node: bool
+    time_budget_minutes: int
+    fits_size: bool
+    fits_time: bool
+
+    @property
+    def fits_one_node(self) -> bool:
+        return self.fits_size and self.fits_time
 
 
 def polars_sizing(run: BatchRun) -> PolarsSizing:
     minutes = run.gb_per_run_peak * MB_PER_GB / c.POLARS_NODE_MB_S / 60
+    peak_rss_gb = c.POLARS_BASE_RSS_GB + c.POLARS_RSS_GB_PER_INPUT_GB * run.gb_per_run_peak
+    budget_minutes = run.time_budget_hours * 60
     return PolarsSizing(
         node_vcpu=c.POLARS_NODE_VCPU,
+        node_memory_gb=max(2, math.ceil(peak_rss_gb * c.POLARS_NODE_MEMORY_HEADROOM)),
         peak_run_gb=run.gb_per_run_peak,
         limit_gb=c.POLARS_MAX_RUN_GB,
         est_run_minutes_peak=max(1, math.ceil(minutes)),
-        fits_one_node=run.gb_per_run_peak <= c.POLARS_MAX_RUN_GB,
+        time_budget_minutes=max(1, math.floor(budget_minutes)),
+        fits_size=run.gb_per_run_peak <= c.POLARS_MAX_RUN_GB,
+        fits_time=minutes <= budget_minutes,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import constants as c
 from .answers import Answers
-from .sizing import BatchRun, Throughput, faust_workers_needed
+from .sizing import BatchRun, Throughput, faust_workers_needed, polars_sizing
 
 # The team skill that covers each stack choice.
 SKILL_OF = {
@@ -51,10 +51,17 @@ def design_warnings(
                 f"(~{c.FAUST_EVENTS_S_PER_WORKER:,} events/s each); Flink is recommended above "
                 f"{c.FAUST_MAX_RECOMMENDED_WORKERS} workers."
             )
-    if run and stack.get("batch_engine") == "polars" and run.gb_per_run_peak > c.POLARS_MAX_RUN_GB:
+    node = polars_sizing(run) if run else None
+    if node and stack.get("batch_engine") == "polars" and not node.fits_size:
         found.append(
-            f"Polars on one node for a {run.gb_per_run_peak:,.0f} GB peak run exceeds the "
-            f"{c.POLARS_MAX_RUN_GB:g} GB single-node budget; Spark is recommended."
+            f"Polars on one node for a {node.peak_run_gb:,.0f} GB peak run exceeds the "
+            f"{c.POLARS_MAX_RUN_GB:g} GB single-node limit; Spark is recommended."
+        )
+    elif node and stack.get("batch_engine") == "polars" and not node.fits_time:
+        found.append(
+            f"Polars on one node needs ~{node.est_run_minutes_peak} min for a "
+            f"{node.peak_run_gb:,.2f} GB peak run, beyond the {node.time_budget_minutes} min "
+            "budget (rule B); Spark is recommended, or a longer SLA or fewer runs a day."
         )
     if run and stack.get("batch_engine") == "spark" and run.gb_per_run_peak < 1:
         found.append(

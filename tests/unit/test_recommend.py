@@ -39,6 +39,21 @@ def test_batch_engine_switches_to_spark_beyond_one_node() -> None:
     )
 
 
+def test_batch_engine_switches_to_spark_when_one_node_misses_the_time_budget() -> None:
+    engine, why = RECOMMENDERS["batch_engine"](
+        Answers(batch_gb_per_day=10, growth_factor=1, peak_factor=1, batch_sla_hours=0.2)
+    )
+    assert engine == "spark"
+    assert "budget" in why
+    assert (
+        recommend(
+            "batch_engine",
+            Answers(batch_gb_per_day=10, growth_factor=1, peak_factor=1, batch_sla_hours=6),
+        )
+        == "polars"
+    )
+
+
 def test_knowing_spark_does_not_buy_a_cluster_for_small_data() -> None:
     a = Answers(batch_gb_per_day=1, team_skills=("python", "spark"))
     engine, why = RECOMMENDERS["batch_engine"](a)

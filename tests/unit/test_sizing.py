@@ -136,6 +136,27 @@ def test_polars_fits_one_node_until_the_limit() -> None:
     assert not polars_sizing(batch_run(big)).fits_one_node
 
 
+def test_polars_needs_a_run_that_finishes_within_its_time_budget() -> None:
+    # 10 GB at the measured 25 MB/s: ~7 min; a 6 h SLA leaves 3 h, a 0.2 h SLA 6 min.
+    roomy = polars_sizing(
+        batch_run(Answers(batch_gb_per_day=10, growth_factor=1, peak_factor=1, batch_sla_hours=6))
+    )
+    assert roomy.fits_time and roomy.fits_one_node
+    tight = polars_sizing(
+        batch_run(Answers(batch_gb_per_day=10, growth_factor=1, peak_factor=1, batch_sla_hours=0.2))
+    )
+    assert tight.fits_size and not tight.fits_time and not tight.fits_one_node
+    assert tight.est_run_minutes_peak > tight.time_budget_minutes
+
+
+def test_polars_node_memory_follows_the_measured_peak_per_gb() -> None:
+    small = polars_sizing(batch_run(Answers(batch_gb_per_day=0.1, growth_factor=1, peak_factor=1)))
+    large = polars_sizing(batch_run(Answers(batch_gb_per_day=20, growth_factor=1, peak_factor=1)))
+    assert small.node_memory_gb == 2  # the floor: interpreter, libraries, one budget
+    # 20 GB: (0.67 + 0.56 x 20) x 1.5 headroom = 17.8 -> 18 GB, not the ~100 GB of a batch in memory
+    assert large.node_memory_gb == 18
+
+
 @pytest.mark.parametrize(
     ("compliance", "raw_days", "audit_days"),
     [
