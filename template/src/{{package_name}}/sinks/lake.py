@@ -180,10 +180,9 @@ class ParquetStream:
     flight per file; a failed write is raised by the next `write` or by the `with` block).
     """
 
-    def __init__(self, path: Path, row_group_bytes: int = 0, compression: str = "zstd") -> None:
+    def __init__(self, path: Path, row_group_bytes: int = 0) -> None:
         self.path = path
         self.row_group_bytes = row_group_bytes
-        self.compression = compression
         self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.Table] = []
@@ -201,9 +200,7 @@ class ParquetStream:
         # them all alive while it waits for its row group.
         table = frame.to_arrow()
         if self.writer is None:
-            self.writer = pq.ParquetWriter(
-                self.temporary, table.schema, compression=self.compression
-            )
+            self.writer = pq.ParquetWriter(self.temporary, table.schema, compression="zstd")
         if not table.num_rows:
             return
         if table.schema != self.writer.schema:
