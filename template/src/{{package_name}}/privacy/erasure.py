@@ -463,7 +463,8 @@ def _refresh_gold(
             rows = wh.read_silver(
                 gold.source, f"CAST({gold.time_column} AS DATE) IN ({marks})", touched
             )
-            wh.replace_partitions("gold", gold.name, gold.build(rows), gold.day_column, touched)
+            built = gold.build(rows.lazy()).collect()
+            wh.replace_partitions("gold", gold.name, built, gold.day_column, touched)
     if (
         "ml_features" in TRANSFORMATIONS
         and subject.ids

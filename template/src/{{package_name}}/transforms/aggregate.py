@@ -13,8 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
+
+# The builds run on a frame in memory (tests, erasure) or lazily, in streaming mode, on the
+# rows of the days a batch touched (the load: a day of any size never sits in memory whole).
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 # Cancelled and refunded orders are not revenue.
 REVENUE_STATUSES = ("placed", "paid", "shipped", "delivered")
@@ -24,9 +29,10 @@ ORDERS_GRAIN = ("order_date", "customer_country", "currency")
 EVENTS_GRAIN = ("event_date", "event_type", "user_country")
 
 
-def grain_of(frame: pl.DataFrame, grain: Sequence[str]) -> list[str]:
+def grain_of(frame: pl.DataFrame | pl.LazyFrame, grain: Sequence[str]) -> list[str]:
     """The grain's columns for these rows: an enriched dimension only where enrichment ran."""
-    return [c for c in grain if c in frame.columns or c not in ENRICHED_DIMENSIONS]
+    names = frame.collect_schema().names()
+    return [c for c in grain if c in names or c not in ENRICHED_DIMENSIONS]
 
 
 @dataclass(frozen=True)
@@ -36,13 +42,13 @@ class GoldTable:
     time_column: str  # the source's timestamp that decides the day
     day_column: str
     grain: tuple[str, ...]  # the enriched dimensions drop out without enrichment
-    build: Callable[[pl.DataFrame], pl.DataFrame]
+    build: Callable[[pl.LazyFrame], pl.LazyFrame]
     # The source columns `build` reads (an enriched dimension only where enrichment ran):
     # loads read these, not whole rows.
     inputs: tuple[str, ...] = ()
 
 
-def daily_orders(orders: pl.DataFrame) -> pl.DataFrame:
+def daily_orders(orders: Frame) -> Frame:
     is_revenue = pl.col("status").is_in(REVENUE_STATUSES)
     grain = grain_of(orders, ORDERS_GRAIN)
     return (
@@ -58,7 +64,7 @@ def daily_orders(orders: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def daily_events(events: pl.DataFrame) -> pl.DataFrame:
+def daily_events(events: Frame) -> Frame:
     grain = grain_of(events, EVENTS_GRAIN)
     return (
         events.with_columns(event_date=pl.col("event_ts").dt.date())
