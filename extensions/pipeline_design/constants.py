@@ -58,16 +58,17 @@ SLA_HEADROOM = 0.5
 # Target size of one shuffle partition (adaptive query execution coalesces smaller ones).
 SHUFFLE_PARTITION_MB = 128
 # Polars on one node, measured on the generated default project (`make bench`, 2 vCPU,
-# PIPELINE_MEMORY_BUDGET_MB=512): 0.46 GB of input in 20 s at 0.93 GB peak RSS, 1.84 GB in
-# 73 s at 1.70 GB. The batch never sits in memory; what grows with it (reference data held
-# whole, one day of gold inputs, DuckDB's share, allocator caches) adds ~0.56 GB per GB.
-POLARS_NODE_MB_S = 25.0  # 1.84 GB in 73 s; not scaled up for more cores (chunk after chunk)
+# PIPELINE_MEMORY_BUDGET_MB=512, 2026-11-26): 0.46 GB of input in 20-23 s at 0.84-0.88 GB
+# peak RSS, 1.84 GB in 69-85 s at 1.20 GB (a shared machine: wall times vary). The batch
+# never sits in memory; what grows with it (reference data held whole, DuckDB's share,
+# allocator caches) adds ~0.26 GB per GB.
+POLARS_NODE_MB_S = 22.0  # the slowest 4M run; not scaled up for more cores (chunk after chunk)
 POLARS_NODE_VCPU = 4  # the 2 measured, and 2 for the orchestrator and the warehouse
-POLARS_BASE_RSS_GB = 0.67
-POLARS_RSS_GB_PER_INPUT_GB = 0.56
+POLARS_BASE_RSS_GB = 0.72
+POLARS_RSS_GB_PER_INPUT_GB = 0.26
 # Memory the node keeps beside the pipeline's peak (OS, page cache for the lake files).
 POLARS_NODE_MEMORY_HEADROOM = 1.5
-# One node up to this peak run: ~12 GB of memory and ~14 min at the measured rate. Beyond
+# One node up to this peak run: ~6 GB of memory and ~16 min at the measured rate. Beyond
 # it Spark spreads the run and its growth over executors.
 POLARS_MAX_RUN_GB = 20.0
 
