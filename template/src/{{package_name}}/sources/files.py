@@ -418,18 +418,23 @@ class _JsonParser:
         # "not_an_object" is only a guess from the line's shape: valid JSON or not decides.
         return rows.with_columns(
             _read_error=pl.when(
-                (pl.col("_read_error") == "not_an_object")
-                & pl.col("_raw_line").str.json_path_match("$").is_null()
+                (pl.col("_read_error") == "not_an_object") & _not_json(pl.col("_raw_line"))
             )
             .then(pl.lit("unparseable_json"))
             .otherwise("_read_error")
         )
 
 
+def _not_json(line: pl.Expr) -> pl.Expr:
+    """True where the line is not valid JSON: the JSON path `$` is null for those, and for
+    the valid JSON `null` (which is not an object)."""
+    return line.str.json_path_match("$").is_null() & (line.str.strip_chars(" \t\r\n") != "null")
+
+
 def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """Each line's `_read_error`: unparseable, not an object, or nested values in columns."""
     line = pl.col("_raw_line")
-    canonical = line.str.json_path_match("$")  # null where the line is not valid JSON
+    canonical = line.str.json_path_match("$")
 
     def key_holds_nested(names: str) -> pl.Expr:
         # A string cannot hold an unescaped quote, so this matches a key (maybe a deeper one).
@@ -453,9 +458,9 @@ def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
         .with_columns(
             _read_error=pl.when(pl.col("_read_error").is_not_null())
             .then("_read_error")
-            .when(canonical.is_null())
+            .when(_not_json(line))
             .then(pl.lit("unparseable_json"))
-            .when(~canonical.str.starts_with("{"))
+            .when(canonical.is_null() | ~canonical.str.starts_with("{"))  # `null`, `[1]`, `2`
             .then(pl.lit("not_an_object"))
             .when(reasons != "")
             .then(reasons)

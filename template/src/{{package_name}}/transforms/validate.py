@@ -4,26 +4,35 @@ A row is quarantined with every reason that applies, e.g. `bad_type:amount; miss
 so a fix can be targeted and the quarantine replayed (see `cli dlq replay`). A row the reader
 could not split into columns (`_read_error`, see sources/files.py) is quarantined for that
 reason alone: its columns are empty and its text is kept in `_raw_line`.
+
+The rules and the grammars of the values are those of rules.py, compiled here into Polars
+expressions; `rules.check_record` is their plain-Python twin, which the stream jobs use and
+the tests compare this module with.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 
 import polars as pl
 
 from ..contracts import Column, Contract
+from ..rules import (
+    BOOLEANS,
+    CONTROL_CHARACTERS,
+    DATE_FORMAT,
+    DATE_GRAMMAR,
+    NUMBER_GRAMMAR,
+    TIMESTAMP_FORMAT,
+    TIMESTAMP_GRAMMAR,
+    WHITESPACE,
+    Rule,
+    contract_rules,
+    window,
+)
 
-# ISO 8601 with a zone ("Z" or "+02:00"), optional fractions. Naive timestamps are rejected:
-# guessing their zone would shift events silently.
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
-DATE_FORMAT = "%Y-%m-%d"
 TIMESTAMP_TYPE = pl.Datetime("us", "UTC")
-BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-# C0 and C1 control characters and DEL; tab, line feed and carriage return are text. A NUL
-# would also fail a PostgreSQL load, so no warehouse ever sees one.
-CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,8 @@ def polars_type(column: Column) -> pl.DataType:
 
 
 def normalised(column: Column) -> pl.Expr:
-    """The raw text, trimmed, empty as null, in the contract's case."""
-    text = pl.col(column.name).str.strip_chars()
+    """The raw text, trimmed, empty as null, in the contract's case (`rules.normalise`)."""
+    text = pl.col(column.name).str.strip_chars(WHITESPACE)
     text = pl.when(text == "").then(None).otherwise(text)
     if column.case == "lower":
         return text.str.to_lowercase()
@@ -60,19 +69,27 @@ def parsed(column: Column) -> pl.Expr:
 
 
 def _parse(column: Column, text: pl.Expr) -> pl.Expr:
+    """`rules.parse` for a column: the text if the type's grammar accepts it, parsed. Polars'
+    parsers alone accept more (1-digit months, a leap second, `1_0`...); its integer cast
+    reads exactly the integer grammar (tests/test_rules.py), so it needs no check first."""
     match column.logical_type:
         case "integer":
             return text.cast(pl.Int64, strict=False)
         case "number":
-            return text.cast(pl.Float64, strict=False)
+            return _if_grammar(text, NUMBER_GRAMMAR, text.cast(pl.Float64, strict=False))
         case "boolean":
             return text.str.to_lowercase().replace_strict(BOOLEANS, default=None)
         case "date":
-            return text.str.to_date(DATE_FORMAT, strict=False)
+            return _if_grammar(text, DATE_GRAMMAR, text.str.to_date(DATE_FORMAT, strict=False))
         case "timestamp":
-            return text.str.to_datetime(TIMESTAMP_FORMAT, time_zone="UTC", strict=False)
+            value = text.str.to_datetime(TIMESTAMP_FORMAT, time_zone="UTC", strict=False)
+            return _if_grammar(text, TIMESTAMP_GRAMMAR, value)
         case _:
             return text
+
+
+def _if_grammar(text: pl.Expr, grammar: str, value: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.contains(grammar)).then(value)
 
 
 # Each column's normalised text and parsed value, computed once per chunk for all its rules
@@ -93,47 +110,40 @@ def _with_text_and_values(frame: pl.LazyFrame, contract: Contract) -> pl.LazyFra
     )
 
 
-def _rules(column: Column, now: datetime) -> list[tuple[pl.Expr, str]]:
-    """(failed?, reason) for each of the column's rules; `now` anchors the date window.
-    They read the columns of `_with_text_and_values`."""
-    text, value, name = pl.col(_text(column)), pl.col(_value(column)), column.name
-    checks: list[tuple[pl.Expr, str]] = [
-        (pl.col(name).str.contains(CONTROL_CHARACTERS), f"control_character:{name}")
-    ]
-    if column.required:
-        checks.append((text.is_null(), f"missing:{name}"))
-    checks.append((text.is_not_null() & value.is_null(), f"bad_type:{name}"))
-    if column.logical_type == "number":
-        # `inf`, `Infinity`, `1e400` and `NaN` all parse as floats; none is an amount.
-        checks.append((~value.is_finite(), f"non_finite:{name}"))
-    if column.not_before is not None and column.max_future_days is not None:
-        earliest, latest = _window(column, now)
-        checks.append((~value.is_between(earliest, latest), f"out_of_range:{name}"))
-    if column.pattern:
-        mismatch = value.is_not_null() & ~value.str.contains(column.pattern)
-        checks.append((mismatch, f"pattern:{name}"))
-    if column.minimum is not None:
-        checks.append((value < column.minimum, f"below_minimum:{name}"))
-    if column.maximum is not None:
-        checks.append((value > column.maximum, f"above_maximum:{name}"))
-    if column.valid_values:
-        allowed = pl.lit(pl.Series(column.valid_values, dtype=pl.String))
-        checks.append((value.is_not_null() & ~value.is_in(allowed.implode()), f"invalid:{name}"))
-    return [(condition.fill_null(False), reason) for condition, reason in checks]
-
-
-def _window(column: Column, now: datetime) -> tuple[pl.Expr, pl.Expr]:
-    """The column's plausible values: from `not_before` to `max_future_days` after now."""
-    assert column.not_before is not None and column.max_future_days is not None
-    latest = now.astimezone(UTC) + timedelta(days=column.max_future_days)
-    if column.logical_type == "date":
-        return pl.lit(column.not_before), pl.lit(latest.date())
-    earliest = datetime.combine(column.not_before, time(), UTC)
-    return pl.lit(earliest, TIMESTAMP_TYPE), pl.lit(latest, TIMESTAMP_TYPE)
+def _broken(rule: Rule, now: datetime) -> pl.Expr:
+    """True where the row breaks `rule` (`rules._broken` for a whole column); it reads the
+    columns of `_with_text_and_values`; `now` anchors the date window."""
+    column = rule.column
+    text, value = pl.col(_text(column)), pl.col(_value(column))
+    match rule.kind:
+        case "control_character":
+            broken = pl.col(column.name).str.contains(CONTROL_CHARACTERS)
+        case "missing":
+            broken = text.is_null()
+        case "bad_type":
+            broken = text.is_not_null() & value.is_null()
+        case "non_finite":
+            broken = ~value.is_finite()
+        case "out_of_range":
+            earliest, latest = window(column, now)
+            dtype = polars_type(column)
+            broken = ~value.is_between(pl.lit(earliest, dtype), pl.lit(latest, dtype))
+        case "pattern":
+            assert column.pattern is not None
+            broken = value.is_not_null() & ~value.str.contains(column.pattern)
+        case "below_minimum":
+            broken = value < column.minimum
+        case "above_maximum":
+            broken = value > column.maximum
+        case "invalid":
+            assert column.valid_values is not None
+            allowed = pl.lit(pl.Series(column.valid_values, dtype=pl.String))
+            broken = value.is_not_null() & ~value.is_in(allowed.implode())
+    return broken.fill_null(False)
 
 
 def _all_rules(contract: Contract, now: datetime) -> list[tuple[pl.Expr, str]]:
-    return [rule for column in contract.columns for rule in _rules(column, now)]
+    return [(_broken(rule, now), rule.reason) for rule in contract_rules(contract)]
 
 
 def _read_error() -> pl.Expr:
