@@ -14,10 +14,15 @@ NOT_GENERATED_YET = {
         "Spark: the transforms are generated for Polars only; deploy/spark/spark-defaults.conf "
         "carries the sizing for when the Spark implementation lands."
     ),
+    "stream_flink": (
+        "Flink: no Flink job is generated yet; the stream processing it will run "
+        "(streaming/core.py: validation with dead letters, lateness, dedup, masking, windows, "
+        "anomaly alerts) runs on a file of events (`make stream-demo`)."
+    ),
     "streaming": (
-        "Streaming: the Kafka path is designed and sized (docs/SCALABILITY.md, deploy/) but no "
-        "stream job is generated yet; the generated batch pipeline (over the sample files) "
-        "shows the contracts, quality and privacy rules it will share."
+        "Streaming: not generated yet: enrichment of events from reference data, the lake "
+        "archive of the stream and the hybrid reconciliation, stream metrics, and a CI job "
+        "against a Kafka broker."
     ),
     "source_postgres": "PostgreSQL source: no connector is generated yet.",
     "source_rest_api": "REST API source: no connector is generated yet.",

