@@ -88,7 +88,8 @@ class Rule:
         return f"{self.kind}:{self.column.name}"
 
 
-def column_rules(column: Column) -> list[Rule]:
+@functools.cache
+def column_rules(column: Column) -> tuple[Rule, ...]:
     """The column's rules, in the order their reasons are listed."""
     kinds: list[RuleKind] = ["control_character"]
     if column.required:
@@ -107,7 +108,7 @@ def column_rules(column: Column) -> list[Rule]:
         kinds.append("above_maximum")
     if column.valid_values:
         kinds.append("invalid")
-    return [Rule(kind, column) for kind in kinds]
+    return tuple(Rule(kind, column) for kind in kinds)
 
 
 def contract_rules(contract: Contract) -> list[Rule]:
@@ -192,21 +193,34 @@ def _timestamp(found: re.Match[str]) -> datetime | None:
         return _EARLIEST if local.year == 1 else _LATEST
 
 
+class RecordChecker:
+    """`check_record` for one contract, its columns' rules looked up once (a stream job
+    checks every event against the same contract)."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.columns = [(column, column_rules(column)) for column in contract.columns]
+
+    def check(
+        self, raw: Mapping[str, str | None], now: datetime
+    ) -> tuple[dict[str, Value | None] | None, list[str]]:
+        values: dict[str, Value | None] = {}
+        reasons: list[str] = []
+        for column, rules in self.columns:
+            text = normalise(column, raw.get(column.name))
+            value = parse(column, text)
+            values[column.name] = value
+            for rule in rules:
+                if _broken(rule, raw, text, value, now):
+                    reasons.append(rule.reason)
+        return (None, reasons) if reasons else (values, [])
+
+
 def check_record(
     contract: Contract, raw: Mapping[str, str | None], now: datetime
 ) -> tuple[dict[str, Value | None] | None, list[str]]:
     """(the typed record, []) for a record that keeps every rule, else (None, reasons): the
     plain-Python twin of `transforms.validate.validate` for one row of raw texts."""
-    values: dict[str, Value | None] = {}
-    reasons: list[str] = []
-    for column in contract.columns:
-        text = normalise(column, raw.get(column.name))
-        value = parse(column, text)
-        values[column.name] = value
-        reasons += [
-            rule.reason for rule in column_rules(column) if _broken(rule, raw, text, value, now)
-        ]
-    return (None, reasons) if reasons else (values, [])
+    return RecordChecker(contract).check(raw, now)
 
 
 def _broken(
@@ -298,14 +312,11 @@ def read_json_record(
         return {}, "unparseable_json"
     if not isinstance(record, dict):
         return {}, "not_an_object"
-    nested = [
-        f"nested_value:{name}"
-        for name in contract.column_names
-        if isinstance(record.get(name), dict | list)
-    ]
+    names = contract.column_names
+    nested = [f"nested_value:{name}" for name in names if isinstance(record.get(name), dict | list)]
     if nested:
         return {}, "; ".join(nested)
-    return {name: json_text(record.get(name)) for name in contract.column_names}, None
+    return {name: json_text(record.get(name)) for name in names}, None
 
 
 def _not_json(constant: str) -> None:

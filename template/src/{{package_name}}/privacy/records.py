@@ -7,6 +7,7 @@ the shared golden vectors in tests/golden/masking.json (tests/test_masking_golde
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -19,6 +20,15 @@ from .masking import IPV4_PATTERN
 from .redaction import redact_text
 
 _IPV4 = re.compile(IPV4_PATTERN)
+# Free text repeats (user agents, page paths): the last redactions are remembered, in this
+# process's memory only, as the batch redacts each distinct value once.
+REDACTION_CACHE_SIZE = 65_536
+
+
+@functools.lru_cache(maxsize=REDACTION_CACHE_SIZE)
+def redact_value(value: str) -> str:
+    """`redaction.redact_text` (`masking.redact`), remembered for repeated values."""
+    return redact_text(value)
 
 
 def pseudonymise_value(value: str, key: str) -> str:
@@ -53,7 +63,7 @@ def mask_record(
         elif column.masking == "pseudonymise":
             masked[column.name] = pseudonymise_value(str(value), key)
         elif column.masking == "redact":
-            masked[column.name] = redact_text(str(value))
+            masked[column.name] = redact_value(str(value))
         elif column.masking == "generalise_ip":
             masked[column.name] = generalise_ip_value(str(value))
         elif column.masking == "generalise_year" and isinstance(value, date):

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from ..contracts import Contract
 from ..privacy.records import mask_record
-from ..rules import Value, check_record, read_json_record
+from ..rules import RecordChecker, Value, read_json_record
 
 OutputKind = Literal["clean", "dead_letter", "late", "aggregate", "alert"]
 NO_WATERMARK = -math.inf
@@ -107,6 +107,10 @@ class StreamProcessor:
         self.pii_key = pii_key
         self.state = state or StreamState()
         self.counts = StreamCounts()
+        self.checker = RecordChecker(contract)
+        # The earliest end of an open window, so that most events skip the scan for windows
+        # to close. Not state: -inf makes the first event after a restart scan once.
+        self._next_close = -math.inf
 
     # -- the watermark ------------------------------------------------------------------
     @property
@@ -126,7 +130,7 @@ class StreamProcessor:
         raw, read_error = read_json_record(message, self.contract)
         if read_error is not None:
             return [self._dead_letter(message, [read_error])]
-        record, reasons = check_record(self.contract, raw, now or datetime.now(UTC))
+        record, reasons = self.checker.check(raw, now or datetime.now(UTC))
         if record is None:
             return [self._dead_letter(message, reasons)]
         event_time = record[self.contract.event_time]
@@ -181,13 +185,25 @@ class StreamProcessor:
         start = math.floor(event_time / self.settings.window_s) * self.settings.window_s
         slot = f"{start:.0f}|{group}"
         self.state.windows[slot] = self.state.windows.get(slot, 0) + 1
+        self._next_close = min(self._next_close, start + self.settings.window_s)
 
     def _close_windows(self, watermark: float) -> list[Output]:
+        if watermark < self._next_close:
+            return []
         closing = sorted(
             (float(start), group, slot)
             for slot in list(self.state.windows)
             for start, group in [slot.split("|", 1)]
             if float(start) + self.settings.window_s <= watermark
+        )
+        closed = {slot for _, _, slot in closing}
+        self._next_close = min(
+            (
+                float(slot.split("|", 1)[0]) + self.settings.window_s
+                for slot in self.state.windows
+                if slot not in closed
+            ),
+            default=math.inf,
         )
         outputs: list[Output] = []
         for start, group, slot in closing:
