@@ -17,6 +17,7 @@ import polars as pl
 import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
 
 from ..contracts import Contract
+from .records import IPV4_PATTERN
 from .redaction import (
     DATE_MARK,
     DATE_PATTERN,
@@ -26,8 +27,6 @@ from .redaction import (
     PHONE_PATTERN,
     PHONE_REPLACEMENT,
 )
-
-IPV4_PATTERN = r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$"
 
 
 def pseudonymise(expr: pl.Expr, key: str) -> pl.Expr:

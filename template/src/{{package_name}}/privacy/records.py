@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime
 
 from ..contracts import Contract
 from ..rules import Value
-from .masking import IPV4_PATTERN
 from .redaction import redact_text
 
+# An IPv4 address, its first three octets captured (generalised to the /24 network).
+IPV4_PATTERN = r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$"
 _IPV4 = re.compile(IPV4_PATTERN)
 # Free text repeats (user agents, page paths): the last redactions are remembered, in this
 # process's memory only, as the batch redacts each distinct value once.
