@@ -134,7 +134,8 @@ class StreamProcessor:
         if record is None:
             return [self._dead_letter(message, reasons)]
         event_time = record[self.contract.event_time]
-        assert isinstance(event_time, datetime)  # the contract's event time is required
+        if not isinstance(event_time, datetime):  # a contract whose event time is optional
+            return [self._dead_letter(message, [f"missing:{self.contract.event_time}"])]
         seconds = event_time.timestamp()
         masked = jsonable(mask_record(record, self.contract, self.pii_key))
         if seconds < self.watermark:
@@ -142,7 +143,7 @@ class StreamProcessor:
             late_by = round(self.watermark - seconds, 3)
             return [Output("late", {"event": masked, "late_by_seconds": late_by})]
         key = "|".join(str(record[name]) for name in self.contract.keys)
-        if self._is_duplicate(key, seconds):
+        if self._is_duplicate(key):
             self.counts.duplicates += 1
             return []
         self.state.seen[key] = seconds
@@ -162,7 +163,7 @@ class StreamProcessor:
         # and a fix replays it); the reason names columns only.
         return Output("dead_letter", {"reason": "; ".join(reasons), "event": text})
 
-    def _is_duplicate(self, key: str, event_time: float) -> bool:
+    def _is_duplicate(self, key: str) -> bool:
         """Seen within the TTL. Expired keys are forgotten as the watermark passes them."""
         first = self.state.seen.get(key)
         if first is None:
