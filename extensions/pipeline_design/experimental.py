@@ -14,11 +14,6 @@ NOT_GENERATED_YET = {
         "Spark: the transforms are generated for Polars only; deploy/spark/spark-defaults.conf "
         "carries the sizing for when the Spark implementation lands."
     ),
-    "stream_flink": (
-        "Flink: no Flink job is generated yet; the stream processing it will run "
-        "(streaming/core.py: validation with dead letters, lateness, dedup, masking, windows, "
-        "anomaly alerts) runs on a file of events (`make stream-demo`)."
-    ),
     "streaming": (
         "Streaming: not generated yet: enrichment of events from reference data, the lake "
         "archive of the stream and the hybrid reconciliation, stream metrics, and a CI job "

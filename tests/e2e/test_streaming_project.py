@@ -1,10 +1,11 @@
-"""A streaming project: the small-files-faust preset (hybrid, Faust, Prefect, DuckDB).
+"""Streaming projects, one per stream engine: the small-files-faust preset (hybrid, Faust,
+Prefect, DuckDB) and a hybrid Flink project (Dagster, DuckDB).
 
-Installed and checked as its user and its CI would (`make lint`, the offline pre-commit
-hooks, its own `make test`: the stream core, the Faust agent through its test context, the
-masking golden vectors, the monitoring rules), then `make stream-demo` must replay the
-generated stream with exactly the counts the generator says it holds. Its other stand-ins
-(Parquet input, Delta) are labelled in its README like any.
+Each is installed and checked as its user and its CI would (`make lint`, the offline
+pre-commit hooks, its own `make test`: the stream core, the Faust agent through its test
+context or the Flink job in PyFlink's mini-cluster, the masking golden vectors, the monitoring
+rules), then `make stream-demo` must replay the generated stream with exactly the counts the
+generator says it holds. Their other stand-ins are labelled in their README like any.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,7 +24,16 @@ from generated import set_up_project, sh
 from rendering import TEMPLATE_ROOT
 from user_checks import check_generated_files, run_own_tests, run_twice
 
-PRESET = yaml.safe_load((TEMPLATE_ROOT / "presets" / "small-files-faust.yml").read_text("utf-8"))
+FAUST_PRESET = yaml.safe_load(
+    (TEMPLATE_ROOT / "presets" / "small-files-faust.yml").read_text("utf-8")
+)
+FLINK_HYBRID = {
+    "sources": ["files", "kafka"],
+    "processing_mode": "hybrid",
+    "stream_engine": "flink",
+}
+# The engine's own tests, which must have run.
+ENGINE_TESTS = {"faust": "tests.test_faust_app", "flink": "tests.test_flink_job"}
 COUNT = re.compile(r"^  (\w+)\s+([\d,]+)$", re.MULTILINE)
 
 
@@ -37,13 +48,20 @@ def _counts(block: str) -> dict[str, int]:
     return {name: int(value.replace(",", "")) for name, value in COUNT.findall(block)}
 
 
-def test_the_faust_preset_passes_its_own_checks_and_replays_its_stream(workdir: Path) -> None:
-    project = set_up_project(workdir / "app-events", data=PRESET)
+@pytest.mark.parametrize(
+    ("engine", "answers"),
+    [("faust", FAUST_PRESET), ("flink", FLINK_HYBRID)],
+    ids=["faust", "flink"],
+)
+def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
+    engine: str, answers: dict[str, Any], workdir: Path
+) -> None:
+    project = set_up_project(workdir / "stream-project", data=answers)
     check_generated_files(project)
     sh(project, "make", "lint")
     sh(project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
     passed = run_own_tests(project)
-    assert passed["tests.test_faust_app"] and passed["tests.test_stream_core"], passed
+    assert passed[ENGINE_TESTS[engine]] and passed["tests.test_stream_core"], passed
 
     demo = sh(project, "make", "stream-demo")
     generated, replayed = demo.split("Replayed", 1)

@@ -8,29 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..config import (
-    STREAM_ALLOWED_LATENESS_SECONDS,
-    STREAM_DATASET,
-    STREAM_DEDUP_TTL_SECONDS,
-    STREAM_GROUP_BY,
-    STREAM_WINDOW_SECONDS,
-    load_settings,
-)
+from ..config import STREAM_DATASET, load_settings
 from ..contracts import load_contracts
 from ..observability.logs import configure_logging
 from ..privacy.keys import pii_key
-from .core import StreamProcessor, StreamSettings, replay
+from .core import StreamProcessor, replay
 from .sample import sample_stream
-
-
-def stream_settings() -> StreamSettings:
-    """The project's stream settings, from the design (docs/SCALABILITY.md)."""
-    return StreamSettings(
-        allowed_lateness_s=STREAM_ALLOWED_LATENESS_SECONDS,
-        window_s=STREAM_WINDOW_SECONDS,
-        dedup_ttl_s=STREAM_DEDUP_TTL_SECONDS,
-        group_by=STREAM_GROUP_BY,
-    )
+from .settings import stream_settings
 
 
 @click.command()
