@@ -36,7 +36,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
-    # stream engines
+    # stream engines (apache-flink lives in the Flink job's own environment)
+    "apache-flink": ("pyflink",),
     "faust-streaming": ("faust",),
     "faust-streaming-rocksdb": ("rocksdb",),
     # orchestrators and their optional groups
