@@ -73,7 +73,7 @@ test-e2e: bootstrap ## Install generated projects and run their own tests (minut
 	$(PYTEST) tests -m e2e
 
 # N random answer sets drawn with SEED (tests/answer_space.py); a failure is shrunk to the
-# smallest failing answer set. `make test` runs the tier's fixed sample (3 sets; CI time: each set is a project installed, tested and run, ~2.5 min).
+# smallest failing answer set. `make test` runs the tier's fixed sample (2 sets; CI time: each set is a project installed, tested and run, ~2.5 min).
 N ?= 50
 SEED ?= $(shell date +%s)
 test-random: bootstrap ## N random valid answer sets, each installed and run (make test-random N=50 SEED=7)
