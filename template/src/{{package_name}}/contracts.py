@@ -121,6 +121,27 @@ class Contract:
     def pii_columns(self) -> tuple[Column, ...]:
         return tuple(column for column in self.columns if column.masking != "none")
 
+    @property
+    def enrichments(self) -> tuple[Enrichment, ...]:
+        """The reference columns this contract's rows are enriched with, per foreign key."""
+        return tuple(
+            Enrichment(column.name, column.references)
+            for column in self.columns
+            if column.references is not None and column.references.enrich_columns
+        )
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """One foreign key's reference columns, as the batch and the stream both add them:
+    `events.user_id -> customers.country` becomes the column `user_country`."""
+
+    column: str  # the fact's foreign key
+    reference: Relationship
+
+    def name(self, enrich_column: str) -> str:
+        return f"{self.column.removesuffix('_id')}_{enrich_column}"
+
 
 def load_contracts(directory: Path) -> dict[str, Contract]:
     """Every `*.odcs.yaml` in `directory`, by dataset name; reference data first."""

@@ -25,19 +25,17 @@ def lookups(contract: Contract, references: dict[str, pl.DataFrame]) -> list[Loo
     fact row can be enriched even when its customer arrived in an earlier batch.
     """
     found: list[Lookup] = []
-    for column in contract.columns:
-        ref = column.references
-        if ref is None or not ref.enrich_columns or ref.dataset not in references:
+    for enrichment in contract.enrichments:
+        ref = enrichment.reference
+        if ref.dataset not in references:
             continue
-        # orders.customer_id -> customer_country; events.user_id -> user_country
-        prefix = column.name.removesuffix("_id")
         rows = (
             references[ref.dataset]
-            .select(pl.col(ref.column).alias(column.name), *ref.enrich_columns)
-            .unique(subset=column.name, keep="last")
-            .rename({name: f"{prefix}_{name}" for name in ref.enrich_columns})
+            .select(pl.col(ref.column).alias(enrichment.column), *ref.enrich_columns)
+            .unique(subset=enrichment.column, keep="last")
+            .rename({name: enrichment.name(name) for name in ref.enrich_columns})
         )
-        found.append(Lookup(column.name, rows))
+        found.append(Lookup(enrichment.column, rows))
     return found
 
 

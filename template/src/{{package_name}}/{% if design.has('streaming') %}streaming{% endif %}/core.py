@@ -8,8 +8,9 @@ For each message, in arrival order:
 2. late if its event time is older than the watermark (the latest event time seen, less
    the allowed lateness): counted and sent to the late output, never dropped silently;
 3. a duplicate if its key was seen within the dedup TTL (event time): counted and dropped;
-4. masked (`privacy.records.mask_record`, the same tokens as the batch) and sent to the
-   clean output;
+4. masked (`privacy.records.mask_record`, the same tokens as the batch), enriched with
+   reference data where the contract asks for it (`reference.ReferenceData`, like the
+   batch's join) and sent to the clean output;
 5. counted in its tumbling event-time window per group; a window closes once the watermark
    passes its end, emits its aggregate, and its count is scored against the group's recent
    windows (z-score): an outlier emits an alert.
@@ -29,11 +30,14 @@ import statistics
 from collections.abc import Iterable, MutableMapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..contracts import Contract
 from ..privacy.records import mask_record
 from ..rules import RecordChecker, Value, read_json_record
+
+if TYPE_CHECKING:
+    from .reference import ReferenceData
 
 OutputKind = Literal["clean", "dead_letter", "late", "aggregate", "alert"]
 NO_WATERMARK = -math.inf
@@ -104,8 +108,10 @@ class StreamProcessor:
         settings: StreamSettings,
         pii_key: str,
         state: StreamState | None = None,
+        reference: ReferenceData | None = None,
     ) -> None:
         self.contract = contract
+        self.reference = reference
         self.settings = settings
         self.pii_key = pii_key
         self.state = state or StreamState()
@@ -155,7 +161,8 @@ class StreamProcessor:
         self._advance(seconds)
         self.counts.clean += 1
         self._count_in_window(seconds, str(record.get(self.settings.group_by)))
-        return [Output("clean", masked), *self._close_windows(self.watermark)]
+        clean = masked if self.reference is None else self.reference.enrich(masked)
+        return [Output("clean", clean), *self._close_windows(self.watermark)]
 
     def flush(self) -> list[Output]:
         """The end of a bounded input (a replay): every open window closes."""

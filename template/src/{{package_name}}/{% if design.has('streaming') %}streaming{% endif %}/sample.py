@@ -68,13 +68,44 @@ def sample_stream(n: int, settings: StreamSettings, seed: int = 7) -> StreamSamp
     return StreamSample(messages, expected)
 
 
+# Reference rows for the first KNOWN_CUSTOMERS of the CUSTOMERS the events name: the events
+# of the others find no reference row and are enriched with nulls.
+CUSTOMERS = 500
+KNOWN_CUSTOMERS = 450
+COUNTRIES = ("DE", "FR", "GB", "ES", "IT", "NL")
+SEGMENTS = ("consumer", "business", "vip")
+
+
+def sample_references(seed: int = 7) -> list[str]:
+    """Customer reference messages (the compacted topic's content) for the sample events."""
+    rng = random.Random(seed)  # noqa: S311 (sample data, not a secret)
+    signup = _timestamp(START.timestamp() - 86_400 * 30)
+    return [
+        json.dumps(
+            {
+                "customer_id": f"C{number:07d}",
+                "full_name": f"Customer {number}",
+                "email": f"customer{number}@example.com",
+                "phone": None,
+                "birth_date": None,
+                "country": rng.choice(COUNTRIES),
+                "city": None,
+                "segment": rng.choice(SEGMENTS),
+                "signup_ts": signup,
+                "updated_at": signup,
+            }
+        )
+        for number in range(1, KNOWN_CUSTOMERS + 1)
+    ]
+
+
 def _timestamp(seconds: float) -> str:
     moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _event(rng: random.Random, event_time: float) -> dict[str, object]:
-    customer = rng.randrange(1, 500)
+    customer = rng.randrange(1, CUSTOMERS)
     signed_in = rng.random() < 0.6
     return {
         "event_id": f"{rng.getrandbits(128):032x}",
