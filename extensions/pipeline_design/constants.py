@@ -20,12 +20,16 @@ KAFKA_MIN_BROKERS = 3
 KAFKA_MIN_PARTITIONS = 3
 
 # --- Stream engines -------------------------------------------------------------
-# Events one Flink slot parses, deduplicates and windows per second (~1 KB JSON
-# events, RocksDB state). Conservative planning figure; measure it on your data.
-FLINK_EVENTS_S_PER_SLOT = 10_000
+# Events one Flink slot runs through the generated job per second (validation, dedup,
+# masking, enrichment, windows: streaming/core.py in PyFlink's thread mode), measured by
+# `make bench-stream` in a generated Flink project (2,770 events/s over 200k events at
+# parallelism 1 on our 2-core machines, 2026-11-26), rounded down. The per-event Python
+# work is the bound, not Flink: a SQL-only job would do several times more.
+FLINK_EVENTS_S_PER_SLOT = 2_700
 FLINK_SLOTS_PER_TASKMANAGER = 4
 FLINK_TASKMANAGER_VCPU = 4
-# A real Faust worker processed ~1.3k events/s on our 2-core machines (STACK_NOTES.md).
+# A real Faust worker processed ~1.3k events/s against a broker on our 2-core machines
+# (STACK_NOTES.md); `make bench-stream`'s faust row, without a broker, is an upper bound.
 FAUST_EVENTS_S_PER_WORKER = 1_300
 # Past this many workers, operating Faust costs more than running Flink.
 FAUST_MAX_RECOMMENDED_WORKERS = 8

@@ -99,8 +99,8 @@ def test_alert_rules_pass_promtool(case: str, rendered: dict[str, Path]) -> None
 
 def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
-    assert "| partitions | **16** |" in text
-    assert "| parallelism | **16** |" in text
+    assert "| partitions | **64** |" in text
+    assert "| parallelism | **64** |" in text
     assert "| checkpoint interval | **60 s** |" in text
     assert "| state backend | **rocksdb** |" in text
     assert "| dynamic allocation | **4 - 20 executors** |" in text

@@ -53,8 +53,8 @@ def test_flink_parallelism_matches_partitions_and_rocksdb_for_large_state() -> N
     a = streaming(events_per_second=10_000, growth_factor=3, peak_factor=5)
     t = stream_throughput(a)
     s = stream_sizing(a, t, kafka_sizing(t, c.FLINK_EVENTS_S_PER_SLOT))
-    assert s.parallelism == 16
-    assert s.workers == 4  # 16 slots / 4 per TaskManager
+    assert s.parallelism == 64  # 150,000 events/s / 2,700 per slot = 56 -> 64
+    assert s.workers == 16  # 64 slots / 4 per TaskManager
     assert s.state_backend == "rocksdb"
     assert s.checkpoint_interval_s == 60
 
