@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import py_compile
 import re
@@ -176,9 +177,12 @@ def compose_files_consistent(root: Path) -> list[str]:
                 source = mount.split(":", 1)[0]
                 if not source.startswith((".", "/")) and source not in volumes:
                     problems.append(f"{where} mounts volume {source}, not declared")
-                elif source.startswith(".") and not (path.parent / source).exists():
-                    if not source.startswith("../data"):  # made by the runs
-                        problems.append(f"{where} mounts {source}, which does not exist")
+                elif (
+                    source.startswith(".")
+                    and not source.startswith("../data")  # made by the runs
+                    and not (path.parent / source).exists()
+                ):
+                    problems.append(f"{where} mounts {source}, which does not exist")
     built = {s["image"] for s in services.values() if "build" in s and "image" in s}
     for name, service in services.items():
         image = service.get("image")
@@ -215,7 +219,7 @@ def _started_modules(services: dict[str, dict]) -> list[str]:
         for key in ("entrypoint", "command"):
             words = service.get(key)
             if isinstance(words, list):
-                for flag, value in zip(words, words[1:], strict=False):
+                for flag, value in itertools.pairwise(words):
                     if flag in ("-A", "--pyModule"):
                         modules.append(value)
     return modules
