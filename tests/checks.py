@@ -38,6 +38,7 @@ DEPENDENCY_OWNERS = [
     ("pyspark", "batch_spark"),
     ("apache-flink", "stream_flink"),
     ("faust-streaming", "stream_faust"),
+    ("aiokafka", "stream_faust"),
     ("psycopg", "warehouse_postgres"),
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
