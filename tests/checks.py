@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import py_compile
 import re
@@ -37,6 +38,7 @@ DEPENDENCY_OWNERS = [
     ("pyspark", "batch_spark"),
     ("apache-flink", "stream_flink"),
     ("faust-streaming", "stream_faust"),
+    ("aiokafka", "stream_faust"),
     ("psycopg", "warehouse_postgres"),
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
@@ -45,6 +47,8 @@ DEPENDENCY_OWNERS = [
 # Paths that belong to one component only.
 PATH_OWNERS = [
     ("deploy/kafka", "streaming"),
+    ("deploy/docker-compose.stream.yml", "streaming"),
+    ("tests/integration/test_kafka_stream.py", "stream_faust"),
     ("deploy/flink", "stream_flink"),
     ("deploy/faust", "stream_faust"),
     ("deploy/spark", "batch_spark"),
@@ -133,6 +137,96 @@ def data_files_parse(root: Path) -> list[str]:
         except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
             problems.append(f"{path.relative_to(root)}: {error}")
     return problems
+
+
+# `image:` tags pulled from a registry must be pinned: "latest" moves under the user.
+PINNED_IMAGE = re.compile(r"^[\w./-]+:[\w.-]+$")
+TOPIC_ARG = re.compile(r"^\s*([\w.-]+):(\d+)(?: \\|; do)$", re.MULTILINE)
+# A topic created on its own (a compacted one): --topic NAME --partitions N.
+TOPIC_FLAGS = re.compile(r"--topic ([\w.-]+) --partitions (\d+)")
+
+
+def compose_files_consistent(root: Path) -> list[str]:
+    """deploy/docker-compose*.yml: every include exists; every service has an image (pinned)
+    or builds one from a Dockerfile that exists; depends_on, named volumes and `x:local`
+    images refer to what the files define; the stream file's topics are those of
+    deploy/kafka/topics.yaml with the same partitions; the modules the jobs start exist."""
+    main = root / "deploy" / "docker-compose.yml"
+    if not main.exists():
+        return ["deploy/docker-compose.yml is missing"]
+    problems: list[str] = []
+    files = [main]
+    for included in yaml.safe_load(main.read_text()).get("include", []):
+        path = main.parent / included
+        if path.exists():
+            files.append(path)
+        else:
+            problems.append(f"docker-compose.yml includes {included}, which does not exist")
+    services: dict[str, dict] = {}
+    for path in files:
+        data = yaml.safe_load(path.read_text())
+        volumes = set(data.get("volumes") or {})
+        for name, service in data["services"].items():
+            where = f"{path.name}: service {name}"
+            services[name] = service
+            build = service.get("build")
+            if build is not None:
+                context = (path.parent / build["context"]).resolve()
+                if not (context / build.get("dockerfile", "Dockerfile")).is_file():
+                    problems.append(f"{where} builds from a Dockerfile that does not exist")
+            elif "image" not in service:
+                problems.append(f"{where} has neither image nor build")
+            for mount in service.get("volumes", []):
+                source = mount.split(":", 1)[0]
+                if not source.startswith((".", "/")) and source not in volumes:
+                    problems.append(f"{where} mounts volume {source}, not declared")
+                elif (
+                    source.startswith(".")
+                    and not source.startswith("../data")  # made by the runs
+                    and not (path.parent / source).exists()
+                ):
+                    problems.append(f"{where} mounts {source}, which does not exist")
+    built = {s["image"] for s in services.values() if "build" in s and "image" in s}
+    for name, service in services.items():
+        image = service.get("image")
+        if image is not None and "build" not in service:
+            if image.endswith(":local") and image not in built:
+                problems.append(f"service {name} uses {image}, which no service builds")
+            elif not image.endswith(":local") and not PINNED_IMAGE.match(image):
+                problems.append(f"service {name}: image {image} is not pinned to a tag")
+        for needed in service.get("depends_on") or []:
+            if needed not in services:
+                problems.append(f"service {name} depends on {needed}, which does not exist")
+    stream = main.parent / "docker-compose.stream.yml"
+    topics_yaml = main.parent / "kafka" / "topics.yaml"
+    if stream.exists() and topics_yaml.exists():
+        sized = {
+            t["metadata"]["name"]: t["spec"]["partitions"]
+            for t in yaml.safe_load_all(topics_yaml.read_text())
+            if t
+        }
+        script = services["kafka-topics"]["command"][0]
+        found = TOPIC_ARG.findall(script) + TOPIC_FLAGS.findall(script)
+        created = {name: int(n) for name, n in found}
+        if created != sized:
+            problems.append(f"kafka-topics creates {created}, deploy/kafka sizes {sized}")
+    for module in _started_modules(services):
+        if not (root / "src" / (module.replace(".", "/") + ".py")).is_file():
+            problems.append(f"a compose service starts {module}, which does not exist")
+    return problems
+
+
+def _started_modules(services: dict[str, dict]) -> list[str]:
+    """The Python modules the stream services start: `faust -A M` and `--pyModule M`."""
+    modules = []
+    for service in services.values():
+        for key in ("entrypoint", "command"):
+            words = service.get(key)
+            if isinstance(words, list):
+                for flag, value in itertools.pairwise(words):
+                    if flag in ("-A", "--pyModule"):
+                        modules.append(value)
+    return modules
 
 
 def declared_dependencies(root: Path) -> list[str]:

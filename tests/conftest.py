@@ -31,6 +31,7 @@ TIER_OF_FOLDER = {
     "update": "update",
     "e2e": "e2e",
     "random": "random",
+    "broker": "broker",
 }
 
 

@@ -14,11 +14,6 @@ NOT_GENERATED_YET = {
         "Spark: the transforms are generated for Polars only; deploy/spark/spark-defaults.conf "
         "carries the sizing for when the Spark implementation lands."
     ),
-    "streaming": (
-        "Streaming: not generated yet: enrichment of events from reference data, the lake "
-        "archive of the stream and the hybrid reconciliation, stream metrics, and a CI job "
-        "against a Kafka broker."
-    ),
     "source_postgres": "PostgreSQL source: no connector is generated yet.",
     "source_rest_api": "REST API source: no connector is generated yet.",
     "files_s3": "S3 files: the pipeline reads a local input folder (PIPELINE_INPUT_DIR) for now.",

@@ -40,6 +40,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "apache-flink": ("pyflink",),
     "faust-streaming": ("faust",),
     "faust-streaming-rocksdb": ("rocksdb",),
+    "aiokafka": ("aiokafka",),  # the Faust projects' Kafka integration test
     # orchestrators and their optional groups
     "dagster": ("dagster",),
     "dagster-webserver": ("dagster_webserver",),

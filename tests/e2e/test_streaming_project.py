@@ -1,5 +1,6 @@
-"""Streaming projects, one per stream engine: the small-files-faust preset (hybrid, Faust,
-Prefect, DuckDB) and a hybrid Flink project (Dagster, DuckDB).
+"""Streaming projects, one per stream engine: the small-files-faust preset with enrichment
+added (hybrid, Faust, Prefect, DuckDB) and the seed preset, hybrid-clickstream (hybrid,
+Flink; its Spark, Snowflake and source stand-ins are labelled).
 
 Each is installed and checked as its user and its CI would (`make lint`, the offline
 pre-commit hooks, its own `make test`: the stream core, the Faust agent through its test
@@ -27,11 +28,14 @@ from user_checks import check_generated_files, run_own_tests, run_twice
 FAUST_PRESET = yaml.safe_load(
     (TEMPLATE_ROOT / "presets" / "small-files-faust.yml").read_text("utf-8")
 )
-FLINK_HYBRID = {
-    "sources": ["files", "kafka"],
-    "processing_mode": "hybrid",
-    "stream_engine": "flink",
+# Enrichment from reference data: the stream's reference topic and the Faust global table.
+FAUST_ENRICHING = {
+    **FAUST_PRESET,
+    "transformations": [*FAUST_PRESET["transformations"], "enrichment"],
 }
+SEED_PRESET = yaml.safe_load(
+    (TEMPLATE_ROOT / "presets" / "hybrid-clickstream.yml").read_text("utf-8")
+)
 # The engine's own tests, which must have run.
 ENGINE_TESTS = {"faust": "tests.test_faust_app", "flink": "tests.test_flink_job"}
 COUNT = re.compile(r"^  (\w+)\s+([\d,]+)$", re.MULTILINE)
@@ -50,18 +54,21 @@ def _counts(block: str) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     ("engine", "answers"),
-    [("faust", FAUST_PRESET), ("flink", FLINK_HYBRID)],
-    ids=["faust", "flink"],
+    [("faust", FAUST_ENRICHING), ("flink", SEED_PRESET)],
+    ids=["faust-enriching", "flink-seed"],
 )
 def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
     engine: str, answers: dict[str, Any], workdir: Path
 ) -> None:
     project = set_up_project(workdir / "stream-project", data=answers)
     check_generated_files(project)
+    readme = (project / "README.md").read_text("utf-8")
+    assert "Streaming: not generated yet" not in readme
     sh(project, "make", "lint")
     sh(project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
     passed = run_own_tests(project)
     assert passed[ENGINE_TESTS[engine]] and passed["tests.test_stream_core"], passed
+    assert passed["tests.test_stream_reconciliation"], passed  # both are hybrid
 
     demo = sh(project, "make", "stream-demo")
     generated, replayed = demo.split("Replayed", 1)
@@ -69,4 +76,7 @@ def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
     assert expected and expected.items() <= counted.items(), demo
     assert counted["received"] == 2_000
     assert (project / "data" / "stream" / "out" / "clean.jsonl").is_file()
+    archived = sum(1 for _ in (project / "data" / "lake" / "stream").rglob("*.parquet"))
+    assert archived > 0  # the clean events, by event hour
+    assert "reference rows       450 (0 refused)" in replayed  # both have enrichment
     run_twice(project)  # the batch half of the hybrid

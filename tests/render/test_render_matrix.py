@@ -43,6 +43,7 @@ def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
         + checks.text_files_tidy(root)
         + checks.python_compiles(root)
         + checks.data_files_parse(root)
+        + checks.compose_files_consistent(root)
         + checks.nothing_unselected(root, components_of(answers))
         + checks.answers_recorded(root, answers)
         + checks.ruff_clean(root)
@@ -80,6 +81,8 @@ def test_ci_configuration_validates_against_its_schema(
     schemas = {
         root / ".github" / "workflows" / "ci.yml": "vendor.github-workflows",
         root / ".gitlab-ci.yml": "vendor.gitlab-ci",
+        root / "deploy" / "docker-compose.yml": "vendor.compose-spec",
+        root / "deploy" / "docker-compose.stream.yml": "vendor.compose-spec",
     }
     present = {path: schema for path, schema in schemas.items() if path.exists()}
     for path, schema in present.items():

@@ -13,6 +13,7 @@ The hybrid batch reconciles its counts with `counts_by_hour` (stream_reconciliat
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,10 +25,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # The engines write a file per this many clean events, or per this many seconds of a quiet
-# stream, whichever comes first: small enough to lose little on a crash (the source replays
-# it), large enough for Parquet.
+# stream (PIPELINE_STREAM_ARCHIVE_FLUSH_SECONDS), whichever comes first: large enough for
+# Parquet, and events are committed as consumed only once their file is written.
 ARCHIVE_BATCH_EVENTS = 50_000
-ARCHIVE_FLUSH_SECONDS = 300.0
+ARCHIVE_FLUSH_SECONDS = float(os.environ.get("PIPELINE_STREAM_ARCHIVE_FLUSH_SECONDS", "300"))
 
 Hour = tuple[str, int]  # (event date as YYYY-MM-DD, hour 0-23)
 
