@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     from answer_space import REPLAY, SAMPLE_SEED, SAMPLE_SETS
 
     return f"random answer sets: {SAMPLE_SETS}, seed {SAMPLE_SEED} (replay: {REPLAY})"
+
+
+@pytest.fixture
+def workdir(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A scratch folder for a generated project, removed afterwards.
+
+    Not under pytest's temp root: that folder is private (0700), and every pytest session
+    that starts makes it private again. Run as root, a project's throwaway PostgreSQL runs as
+    an unprivileged user, which must keep reaching the server's files in the project's .venv.
+    """
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    root = Path(tempfile.mkdtemp(prefix=f"{module}-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)

@@ -12,11 +12,9 @@ Opt-in (`make test-broker`; `make test` leaves it out): see the template's Makef
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,13 +102,6 @@ def create_topics(tansu: Path, address: str, topics_yaml: Path) -> dict[str, int
         )
         assert done.returncode == 0, f"tansu topic create {name}: {done.stdout}{done.stderr}"
     return topics
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="broker-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_a_faust_project_passes_its_kafka_test_on_a_broker(broker: str, workdir: Path) -> None:

@@ -19,8 +19,6 @@ own there; the others' tests start a throwaway server of their own, as on a lapt
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,16 +45,6 @@ GIVEN_SERVER = next(i for i, a in enumerate(ANSWER_SETS) if a["warehouse"] == "p
 def server() -> Iterator[Postgres]:
     with throwaway_postgres() as postgres:
         yield postgres
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    # Not under pytest's temp root: that folder is private (0700), and every pytest session
-    # that starts makes it private again. Run as root, a project's throwaway server runs as an
-    # unprivileged user, which must keep reaching the PostgreSQL files in the project's .venv.
-    root = Path(tempfile.mkdtemp(prefix="e2e-project-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize(

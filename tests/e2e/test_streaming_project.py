@@ -12,9 +12,6 @@ generator says it holds. Their other stand-ins are labelled in their README like
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +36,6 @@ SEED_PRESET = yaml.safe_load(
 # The engine's own tests, which must have run.
 ENGINE_TESTS = {"faust": "tests.test_faust_app", "flink": "tests.test_flink_job"}
 COUNT = re.compile(r"^  (\w+)\s+([\d,]+)$", re.MULTILINE)
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="e2e-stream-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def _counts(block: str) -> dict[str, int]:

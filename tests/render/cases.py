@@ -91,6 +91,8 @@ LONG_NAME_CASES = {
     | {"orchestrator": "prefect", "warehouse": "postgres"},
     "longest-names-hybrid-faust": LONGEST_NAMES
     | {"sources": ["files", "kafka"], "processing_mode": "hybrid", "stream_engine": "faust"},
+    "longest-names-hybrid-flink": LONGEST_NAMES
+    | {"sources": ["files", "kafka"], "processing_mode": "hybrid", "stream_engine": "flink"},
 }
 
 
