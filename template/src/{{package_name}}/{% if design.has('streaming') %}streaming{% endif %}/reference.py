@@ -51,10 +51,6 @@ class ReferenceData:
         self.rows: MutableMapping[str, dict[str, Any]] = {} if rows is None else rows
         self.counts = ReferenceCounts()
 
-    @property
-    def datasets(self) -> tuple[str, ...]:
-        return tuple(self.references)
-
     def update(self, dataset: str, message: str | bytes, now: datetime | None = None) -> str | None:
         """Store one reference record (the latest per key wins); the reasons it was refused,
         by column name only, or None."""
