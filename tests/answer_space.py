@@ -37,7 +37,7 @@ COPIER_YML = TEMPLATE_ROOT / "copier.yml"
 # The random-answers tier's sample (tests/random): `make test` and CI run this fixed one;
 # `make test-random N=50 SEED=...` others. Shrinking reruns a failing project's whole check
 # for each smaller candidate (minutes each): on for `make test-random`, off for `make test`.
-SAMPLE_SETS = int(os.environ.get("RANDOM_ANSWER_SETS", "2"))
+SAMPLE_SETS = int(os.environ.get("RANDOM_ANSWER_SETS", "1"))
 SAMPLE_SEED = int(os.environ.get("RANDOM_SEED", "20261126"))
 SAMPLE_SHRINK = os.environ.get("RANDOM_SHRINK", "0") == "1"
 REPLAY = f"make test-random N={SAMPLE_SETS} SEED={SAMPLE_SEED}"
