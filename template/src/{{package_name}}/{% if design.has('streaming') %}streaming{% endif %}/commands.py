@@ -9,14 +9,13 @@ from pathlib import Path
 
 import click
 
-from ..config import STREAM_DATASET, STREAM_REFERENCE_TOPICS, load_settings
+from ..config import STREAM_REFERENCE_TOPICS, load_settings
 from ..contracts import ContractError
 from ..observability.logs import configure_logging
 from ..privacy.keys import PiiKeyError
-from .archive import LakeArchive
 from .core import replay
 from .sample import sample_references, sample_stream
-from .settings import stream_processor, stream_settings
+from .settings import lake_archive, stream_processor, stream_settings
 
 
 def _reference_file(text: str) -> tuple[str, Path]:
@@ -63,16 +62,13 @@ def stream(replay_file: Path, out: Path | None, references: tuple[str, ...], arc
         raise click.ClickException(str(error)) from None
     for dataset, path in map(_reference_file, references):
         assert processor.reference is not None  # _reference_file checked the dataset
-        for line in path.read_bytes().splitlines():
-            if line.strip():
-                processor.reference.update(dataset, line)
+        processor.reference.load(dataset, path)
     data = replay_file.read_bytes()
     outputs = replay(processor, (line for line in data.splitlines() if line.strip()))
     if archive:
-        lake = LakeArchive(settings.data_dir, STREAM_DATASET, processor.contract.event_time)
         # Named by the file's digest: replaying the same file again replaces its rows.
         name = f"replay-{hashlib.sha256(data).hexdigest()[:16]}"
-        lake.write((o.payload for o in outputs if o.kind == "clean"), name)
+        lake_archive(settings).write((o.payload for o in outputs if o.kind == "clean"), name)
     if out is not None:
         by_kind: dict[str, list[str]] = defaultdict(list)
         for output in outputs:

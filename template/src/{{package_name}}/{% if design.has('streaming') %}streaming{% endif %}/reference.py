@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ..contracts import Contract
@@ -72,6 +73,13 @@ class ReferenceData:
                 self.rows[f"{dataset}|{masked[ref.column]}"] = values
         self.counts.stored += 1
         return None
+
+    def load(self, dataset: str, path: Path) -> None:
+        """A file of reference messages, one per line (a snapshot, or a replay's input)."""
+        with path.open("rb") as lines:
+            for line in lines:
+                if line.strip():
+                    self.update(dataset, line)
 
     def enrich(self, event: dict[str, Any]) -> dict[str, Any]:
         """`event` (masked) with the reference columns added; null where no reference row

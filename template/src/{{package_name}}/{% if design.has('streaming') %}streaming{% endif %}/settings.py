@@ -17,6 +17,7 @@ from ..config import (
 )
 from ..contracts import load_contracts
 from ..privacy.keys import pii_key
+from .archive import LakeArchive
 from .core import StreamProcessor, StreamSettings, StreamState
 from .reference import ReferenceData
 
@@ -28,6 +29,12 @@ def stream_settings() -> StreamSettings:
         dedup_ttl_s=STREAM_DEDUP_TTL_SECONDS,
         group_by=STREAM_GROUP_BY,
     )
+
+
+def lake_archive(settings: Settings) -> LakeArchive:
+    """The lake archive of STREAM_DATASET's clean events, under the data dir."""
+    contract = load_contracts(settings.contracts_dir)[STREAM_DATASET]
+    return LakeArchive(settings.data_dir, STREAM_DATASET, contract.event_time)
 
 
 def reference_data(
