@@ -49,7 +49,7 @@ class Transformed:
 
 
 @dataclass(frozen=True)
-class Zone:
+class ZonePaths:
     """Where a step reads and writes: zone data paths of one dataset and batch, and the
     batch's scratch folder (emptied by the pipeline after the stage)."""
 
@@ -68,7 +68,7 @@ class BatchEngine(Protocol):
     def validate(
         self,
         contract: Contract,
-        zone: Zone,
+        zone: ZonePaths,
         *,
         now: datetime,
         key: str,
@@ -83,7 +83,7 @@ class BatchEngine(Protocol):
     def transform(
         self,
         contract: Contract,
-        zone: Zone,
+        zone: ZonePaths,
         *,
         steps: frozenset[str],
         references: Mapping[str, pa.Table],

@@ -39,7 +39,7 @@ import polars as pl
 from ..config import PIPELINE_NAME, TRANSFORMATIONS
 from ..contracts import Contract
 from ..pipeline import Pipeline
-from ..sinks.lake import Zone, read_parquet, write_parquet_atomic
+from ..sinks.lake import Zone, read_parquet, scan_parquet, write_parquet_atomic
 from ..sinks.warehouse import Warehouse, quote
 from ..transforms.aggregate import GOLD_TABLES
 from .keys import pii_key
@@ -225,7 +225,7 @@ def _frames(
     """The zone's id and email columns of a dataset (only those: the raw zone can be big)."""
     wanted = [*columns[0], *columns[1]]
     for path in pipeline.lake.files(zone, dataset):
-        scan = pl.scan_parquet(path)
+        scan = scan_parquet(path)
         present = [c for c in wanted if c in scan.collect_schema().names()]
         yield scan.select(present).collect()
 

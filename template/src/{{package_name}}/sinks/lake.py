@@ -11,7 +11,9 @@
                                            key partitions); never data of record
 
 Zone files are written and read chunk by chunk (ParquetStream, read_chunks): one row group per
-chunk, so no stage holds a whole batch in memory.
+chunk, so no stage holds a whole batch in memory. An engine that writes in parallel (Spark)
+puts a folder of Parquet parts under the same name (`data.parquet/part-*.parquet`): every
+reader here takes either (`parquet_parts`).
 
 A batch id is derived from its input files' fingerprints, so re-running a crashed batch
 rewrites the same files instead of adding new ones.
@@ -59,7 +61,7 @@ class Lake:
         return read_parquet(self.batch_file(zone, dataset, batch_id))
 
     def scan(self, zone: Zone, dataset: str, batch_id: str) -> pl.LazyFrame:
-        return pl.scan_parquet(self.batch_file(zone, dataset, batch_id))
+        return scan_parquet(self.batch_file(zone, dataset, batch_id))
 
     def chunks(self, zone: Zone, dataset: str, batch_id: str) -> Iterator[pl.DataFrame]:
         return read_chunks(self.batch_file(zone, dataset, batch_id))
@@ -101,7 +103,8 @@ class Lake:
         yield from sorted(base.glob(pattern))
 
     def temporaries(self) -> list[Path]:
-        """Files a killed writer left half-written (see write_parquet_atomic): never data."""
+        """Files (or part folders) a killed writer left half-written (see
+        write_parquet_atomic): never data."""
         return sorted(self.root.rglob(".*.tmp"))
 
     def clear_work(self, batch_id: str | None = None) -> None:
@@ -117,7 +120,7 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     try:
         frame.write_parquet(temporary, compression="zstd", statistics=True)
         crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
-        temporary.replace(path)
+        replace_zone_data(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -132,35 +135,63 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def parquet_parts(path: Path) -> list[Path]:
+    """The Parquet files of zone data: the file itself, or a folder's parts in name order."""
+    if path.is_dir():
+        parts = sorted(path.glob("*.parquet"))
+        if not parts:
+            raise FileNotFoundError(f"{path}: a folder without Parquet parts")
+        return parts
+    return [path]
+
+
+def remove_zone_data(path: Path) -> None:
+    """Delete zone data (a file or a folder of parts), if it is there."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 @io_retry
 def read_parquet(path: Path) -> pl.DataFrame:
-    return pl.read_parquet(path)
+    return pl.read_parquet(parquet_parts(path))
+
+
+def scan_parquet(path: Path) -> pl.LazyFrame:
+    return pl.scan_parquet(parquet_parts(path))
+
+
+def parquet_schema(path: Path) -> pa.Schema:
+    return pq.ParquetFile(parquet_parts(path)[0]).schema_arrow
 
 
 def read_chunks(path: Path) -> Iterator[pl.DataFrame]:
-    """A Parquet file one row group at a time (a ParquetStream writes one per chunk); a file
-    without rows gives one empty frame, so its columns are still known."""
-    file = pq.ParquetFile(path)
-    if file.metadata.num_row_groups == 0:
-        frame = pl.from_arrow(file.schema_arrow.empty_table())
+    """Zone data one row group at a time (a ParquetStream writes one per chunk); data without
+    rows gives one empty frame, so its columns are still known."""
+    files = [pq.ParquetFile(part) for part in parquet_parts(path)]
+    groups = [(file, index) for file in files for index in range(file.metadata.num_row_groups)]
+    if not groups:
+        frame = pl.from_arrow(files[0].schema_arrow.empty_table())
         assert isinstance(frame, pl.DataFrame)
         yield frame
         return
-    for index in range(file.metadata.num_row_groups):
+    for file, index in groups:
         frame = pl.from_arrow(file.read_row_group(index))
         assert isinstance(frame, pl.DataFrame)
         yield frame
 
 
 def memory_bytes(path: Path, sample_rows: int = 65_536) -> int:
-    """About what the file's rows take in memory: the first rows' size in memory, per row,
-    times the rows. (The footer's sizes are of encoded pages: a dictionary-encoded column
-    takes far less there than in memory.)"""
-    file = pq.ParquetFile(path)
-    rows = file.metadata.num_rows
+    """About what the rows of zone data take in memory: the first rows' size in memory, per
+    row, times the rows. (The footer's sizes are of encoded pages: a dictionary-encoded
+    column takes far less there than in memory.)"""
+    files = [pq.ParquetFile(part) for part in parquet_parts(path)]
+    rows = sum(file.metadata.num_rows for file in files)
     if not rows:
         return 0
-    sample = pl.from_arrow(next(file.iter_batches(batch_size=sample_rows)))
+    first = next(file for file in files if file.metadata.num_rows)
+    sample = pl.from_arrow(next(first.iter_batches(batch_size=sample_rows)))
     assert isinstance(sample, pl.DataFrame)
     return int(sample.estimated_size() / max(sample.height, 1) * rows)
 
@@ -261,4 +292,17 @@ _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
 
 @io_retry
 def _replace(source: Path, target: Path) -> None:
-    source.replace(target)
+    replace_zone_data(source, target)
+
+
+def replace_zone_data(source: Path, target: Path) -> None:
+    """Move `source` (a file or a folder) to `target`, replacing what is there. A folder of
+    parts in the way is renamed aside first, then deleted: readers see the old data or the
+    new, never a mix."""
+    if target.is_dir():
+        aside = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old.tmp")
+        target.rename(aside)
+        source.replace(target)
+        shutil.rmtree(aside)
+    else:
+        source.replace(target)

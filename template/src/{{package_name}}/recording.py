@@ -1,0 +1,113 @@
+"""The books of a run: its audit row, its metrics and its lineage events.
+
+Engine-neutral: they read the batch state (counts, stage times, quality results), never rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from openlineage.client.event_v2 import RunState
+
+from .batch import BatchState
+from .config import PIPELINE_NAME, Settings
+from .observability.lineage import Lineage
+from .observability.metrics import RunMetrics, publish
+from .quality.checks import CheckResult, quality_score
+from .sinks.warehouse import Warehouse
+
+
+class Recorder:
+    def __init__(
+        self,
+        settings: Settings,
+        warehouse: Callable[[], Warehouse],
+        lineage: Callable[[], Lineage],
+    ) -> None:
+        self.settings = settings
+        self.warehouse = warehouse
+        self.lineage = lineage
+
+    def started(self, state: BatchState) -> None:
+        self.lineage().emit(
+            RunState.START, state.run_id, state.kind, inputs=[f["path"] for f in state.files]
+        )
+
+    def finished(self, state: BatchState, *, success: bool) -> None:
+        """The batch's outcome: audit row, metrics, lineage event."""
+        ended = datetime.now(UTC)
+        results = [CheckResult(**r) for r in state.quality]
+        with self.warehouse() as wh, wh.transaction():
+            wh.record_run(
+                run_id=state.run_id,
+                batch_id=state.batch_id,
+                pipeline=PIPELINE_NAME,
+                command=state.command,
+                run_by=self.settings.user,
+                started_at=datetime.fromisoformat(state.started_at),
+                ended_at=ended,
+                outcome="success" if success else "failed",
+                error=state.error,
+                input_files=state.files or state.replayed,
+                counts=state.counts,
+                quality={r.check + "@" + r.dataset: r.passed for r in results},
+            )
+        self.metrics(state, success=success, ended=ended)
+        loaded = {d: c["loaded"] for d, c in state.counts.items()} if success else None
+        self.lineage().emit(
+            RunState.COMPLETE if success else RunState.FAIL,
+            state.run_id,
+            state.kind,
+            inputs=[f["path"] for f in state.files],
+            outputs=loaded,
+            error=state.error,
+        )
+
+    def idle(self, state: BatchState) -> None:
+        """A run that found nothing new: an audit row that says so, and its metrics."""
+        with self.warehouse() as wh, wh.transaction():
+            wh.record_run(
+                run_id=state.run_id,
+                batch_id=None,
+                pipeline=PIPELINE_NAME,
+                command=state.command,
+                run_by=self.settings.user,
+                started_at=datetime.fromisoformat(state.started_at),
+                ended_at=datetime.now(UTC),
+                outcome="no_new_data",
+            )
+        self.metrics(state, success=True, ended=datetime.now(UTC))
+
+    def metrics(self, state: BatchState, *, success: bool, ended: datetime) -> None:
+        results = [CheckResult(**r) for r in state.quality]
+        by_dataset: dict[str, list[CheckResult]] = {}
+        for result in results:
+            by_dataset.setdefault(result.dataset, []).append(result)
+        with self.warehouse() as wh:
+            last_success = wh.last_success_at()
+        publish(
+            RunMetrics(
+                success=success,
+                started_at=datetime.fromisoformat(state.started_at).timestamp(),
+                ended_at=ended.timestamp(),
+                last_success_at=last_success.timestamp() if last_success else None,
+                stage_seconds=state.stage_seconds,
+                counts=state.counts,
+                quality_score={d: quality_score(rs) for d, rs in by_dataset.items()},
+                failed_checks={
+                    d: {
+                        s: sum(1 for r in rs if not r.passed and r.severity == s)
+                        for s in ("error", "warn")
+                    }
+                    for d, rs in by_dataset.items()
+                },
+                freshness_lag_seconds={
+                    r.dataset: r.observed
+                    for r in results
+                    if r.kind == "freshness" and r.observed is not None
+                },
+            ),
+            self.settings.metrics_file,
+            self.settings.pushgateway_url,
+        )
