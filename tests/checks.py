@@ -52,6 +52,7 @@ PATH_OWNERS = [
     ("deploy/flink", "stream_flink"),
     ("deploy/faust", "stream_faust"),
     ("deploy/spark", "batch_spark"),
+    ("src/{package}/engines/spark", "batch_spark"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
     (".github", "ci_github"),
@@ -248,10 +249,43 @@ def nothing_unselected(root: Path, components: frozenset[str]) -> list[str]:
     for package, owner in DEPENDENCY_OWNERS:
         if owner not in components and package in deps:
             problems.append(f"dependency {package} without component {owner}")
+    package = _package_name(root)
     for rel, owner in PATH_OWNERS:
-        if owner not in components and (root / rel).exists():
+        if owner not in components and (root / rel.format(package=package)).exists():
             problems.append(f"path {rel} without component {owner}")
     return problems
+
+
+# Engine libraries: imported only inside their own folder under engines/ (the batch engine
+# seam, engine.py) and by the tests.
+ENGINE_IMPORTS = {"pyspark": "engines/spark"}
+# How a branch on the engine would read; only the registry (engines/__init__.py) chooses one.
+ENGINE_BRANCH = re.compile(r"\b(?:batch_)?engine(?:\.name)?\s*[!=]=")
+
+
+def engine_seam_kept(root: Path) -> list[str]:
+    """The stage flow is engine-neutral: an engine's library is imported only in its folder
+    under engines/, and no module but the registry branches on the engine."""
+    package = _package_name(root)
+    if package is None:
+        return []
+    src = root / "src" / package
+    problems = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        text = path.read_text(encoding="utf-8")
+        for library, home in ENGINE_IMPORTS.items():
+            imports = re.search(rf"^\s*(?:from|import) {library}\b", text, re.MULTILINE)
+            if imports and not rel.startswith(home + "/"):
+                problems.append(f"src/{package}/{rel} imports {library} outside {home}/")
+        if rel != "engines/__init__.py" and ENGINE_BRANCH.search(text):
+            problems.append(f"src/{package}/{rel} branches on the batch engine")
+    return problems
+
+
+def _package_name(root: Path) -> str | None:
+    found = [p.parent.name for p in (root / "src").glob("*/__init__.py")]
+    return found[0] if found else None
 
 
 def answers_recorded(root: Path, answers: dict[str, object]) -> list[str]:

@@ -44,6 +44,7 @@ def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
         + checks.python_compiles(root)
         + checks.data_files_parse(root)
         + checks.compose_files_consistent(root)
+        + checks.engine_seam_kept(root)
         + checks.nothing_unselected(root, components_of(answers))
         + checks.answers_recorded(root, answers)
         + checks.ruff_clean(root)

@@ -143,3 +143,51 @@ def test_a_conflicting_edit_is_reported(template_v1: Path, tmp_path: Path) -> No
         "docs/IMPLEMENTATION_PLAN.md (conflict markers)",
         "docs/IMPLEMENTATION_PLAN.md (unmerged)",
     ]
+
+
+def template_at(revision: str, dst: Path) -> Path:
+    """A git copy of the template as it was at `revision` of this repository, tagged v1."""
+    dst.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision], cwd=TEMPLATE_ROOT, capture_output=True
+    )
+    assert archive.returncode == 0, archive.stderr.decode()
+    subprocess.run(["tar", "-x", "-C", str(dst)], input=archive.stdout, check=True)
+    git(dst, "init", "-q", "-b", "main")
+    commit_all(dst, "template v1")
+    git(dst, "tag", "v1")
+    return dst
+
+
+# The last commit whose pipeline.py still planned batches itself (the engine seam moved that
+# code to planning.py): a user's edit there must survive an update, or be reported.
+BEFORE_ENGINE_SEAM = "639df34"
+
+
+def test_an_edit_in_code_the_template_moved_is_never_lost(tmp_path: Path) -> None:
+    template = template_at(BEFORE_ENGINE_SEAM, tmp_path / "template")
+    project = render_project(template, tmp_path / "project")
+    pipeline = next((project / "src").glob("*/pipeline.py"))
+    original = "        new = [f for f in files if f.sha256 not in done]\n"
+    edited = "        new = [f for f in files if f.sha256 not in done]  # team: keep\n"
+    assert original in pipeline.read_text()
+    pipeline.write_text(pipeline.read_text().replace(original, edited))
+    commit_all(project, "user edit in the batch planning")
+
+    # v2: this repository's template as it is now (its working tree, edits included).
+    git(template, "rm", "-rq", ".")
+    for rel in git(TEMPLATE_ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split():
+        source, target = TEMPLATE_ROOT / rel, template / rel
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    commit_all(template, "template v2")
+    git(template, "tag", "v2")
+    update(project)
+
+    kept = any(
+        "# team: keep" in path.read_text(errors="ignore")
+        for path in (project / "src").rglob("*.py")
+    )
+    assert kept, "the user's edit vanished"
+    assert unresolved_conflicts(project), "the moved code's edit merged silently"
