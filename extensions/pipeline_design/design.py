@@ -11,6 +11,7 @@ from .cost import CostEstimate, monthly_cost
 from .experimental import not_generated_yet
 from .monitoring import Monitoring, monitoring
 from .plan import Phase, implementation_plan
+from .spark_deploy import SparkDeployment, spark_deployment
 from .sizing import (
     BatchRun,
     KafkaSizing,
@@ -68,6 +69,7 @@ class Design:
     stream: StreamSizing | None
     batch: BatchRun | None
     spark: SparkSizing | None
+    spark_deploy: SparkDeployment | None
     polars: PolarsSizing | None
     retention: Retention
     storage: Storage
@@ -106,11 +108,12 @@ def build_design(a: Answers) -> Design:
         kafka = kafka_sizing(throughput, per_consumer)
         stream = stream_sizing(a, throughput, kafka)
 
-    run = spark = polars = None
+    run = spark = spark_deploy = polars = None
     if a.has_batch:
         run = batch_run(a)
         if a.batch_engine == "spark":
             spark = spark_sizing(a, run)
+            spark_deploy = spark_deployment(a, run, spark)
         else:
             polars = polars_sizing(run)
 
@@ -131,6 +134,7 @@ def build_design(a: Answers) -> Design:
         stream=stream,
         batch=run,
         spark=spark,
+        spark_deploy=spark_deploy,
         polars=polars,
         retention=keep,
         storage=store,
