@@ -11,7 +11,6 @@ from .cost import CostEstimate, monthly_cost
 from .experimental import not_generated_yet
 from .monitoring import Monitoring, monitoring
 from .plan import Phase, implementation_plan
-from .spark_deploy import SparkDeployment, spark_deployment
 from .sizing import (
     BatchRun,
     KafkaSizing,
@@ -30,6 +29,7 @@ from .sizing import (
     stream_sizing,
     stream_throughput,
 )
+from .spark_deploy import SparkDeployment, spark_deployment
 from .validation import Problem, problems
 from .warnings import design_warnings
 

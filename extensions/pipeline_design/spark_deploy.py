@@ -49,8 +49,10 @@ class SparkDeployment:
     version: str
     base_image: str
     properties: tuple[SparkProperty, ...]
-    # Delta's Maven coordinates (lake_format delta), and whether that build supports `version`.
+    # Delta's Maven coordinates (lake_format delta), the Spark line that build is for, and
+    # whether that is `version`'s.
     delta_package: str | None
+    delta_spark_line: str | None
     delta_supported: bool
     # Times the operator re-runs a failed application (restartPolicy.onFailureRetries).
     retries: int
@@ -84,8 +86,12 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
     sql = "SQL: splits (P1), shuffle partitions (P5), adaptive execution, UTC timestamps"
     delta = "Delta Lake tables (lake_format delta)"
     props = [
-        SparkProperty("spark.executor.cores", str(spark.cores_per_executor), sizing, "executor.cores"),
-        SparkProperty("spark.executor.memory", f"{spark.executor_memory_gb}g", sizing, "executor.memory"),
+        SparkProperty(
+            "spark.executor.cores", str(spark.cores_per_executor), sizing, "executor.cores"
+        ),
+        SparkProperty(
+            "spark.executor.memory", f"{spark.executor_memory_gb}g", sizing, "executor.memory"
+        ),
         SparkProperty(
             "spark.executor.memoryOverhead",
             f"{spark.executor_memory_overhead_gb}g",
@@ -100,7 +106,9 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
             sizing,
             "driver.memoryOverhead",
         ),
-        SparkProperty("spark.dynamicAllocation.enabled", "true", scaling, "dynamicAllocation.enabled"),
+        SparkProperty(
+            "spark.dynamicAllocation.enabled", "true", scaling, "dynamicAllocation.enabled"
+        ),
         # No external shuffle service on Kubernetes: executors holding shuffle files stay.
         SparkProperty(
             "spark.dynamicAllocation.shuffleTracking.enabled",
@@ -133,7 +141,7 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
         SparkProperty("spark.sql.session.timeZone", "UTC", sql),
         SparkProperty("spark.serializer", "org.apache.spark.serializer.KryoSerializer", sql),
     ]
-    package = None
+    package = line = None
     supported = True
     if a.lake_format == "delta":
         line = _delta_spark_line(SPARK_VERSION)
@@ -154,16 +162,17 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
         base_image=SPARK_BASE_IMAGE,
         properties=tuple(props),
         delta_package=package,
+        delta_spark_line=line,
         delta_supported=supported,
         retries=retries_within_sla(a.batch_sla_hours, run.time_budget_hours),
     )
 
 
 def retries_within_sla(sla_hours: float, budget_hours: float) -> int:
-    """One rerun of a failed run when the SLA holds a second run of the time budget (rule
-    B), else none. Never more: a batch that fails twice is completed by the next scheduled
-    run, and a person should look at it first (docs/OPERATIONS.md)."""
-    return 1 if sla_hours >= 2 * budget_hours else 0
+    """Reruns of a failed run that fit in the SLA: rule B gives a run at most SLA_HEADROOM
+    (half) of it, so one more run of the same budget always fits. Never more than one: a batch
+    that fails twice is completed by the next scheduled run, after a person has looked."""
+    return min(1, int(sla_hours // budget_hours) - 1) if budget_hours > 0 else 0
 
 
 def _delta_spark_line(spark_version: str) -> str:
