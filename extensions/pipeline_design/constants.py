@@ -57,6 +57,8 @@ SPARK_CORES_PER_EXECUTOR = 5
 SPARK_MEMORY_GB_PER_CORE_SHUFFLE = 4
 SPARK_MEMORY_GB_PER_CORE_LIGHT = 2
 SPARK_DRIVER_MEMORY_GB = 4
+# The driver plans the stages and loads the gold tables; the executors do the heavy work.
+SPARK_DRIVER_CORES = 1
 # A run must finish within this share of the SLA, leaving the rest for a retry.
 SLA_HEADROOM = 0.5
 # Target size of one shuffle partition (adaptive query execution coalesces smaller ones).

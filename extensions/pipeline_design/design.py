@@ -29,6 +29,7 @@ from .sizing import (
     stream_sizing,
     stream_throughput,
 )
+from .spark_deploy import SparkDeployment, spark_deployment
 from .validation import Problem, problems
 from .warnings import design_warnings
 
@@ -68,6 +69,7 @@ class Design:
     stream: StreamSizing | None
     batch: BatchRun | None
     spark: SparkSizing | None
+    spark_deploy: SparkDeployment | None
     polars: PolarsSizing | None
     retention: Retention
     storage: Storage
@@ -106,11 +108,12 @@ def build_design(a: Answers) -> Design:
         kafka = kafka_sizing(throughput, per_consumer)
         stream = stream_sizing(a, throughput, kafka)
 
-    run = spark = polars = None
+    run = spark = spark_deploy = polars = None
     if a.has_batch:
         run = batch_run(a)
         if a.batch_engine == "spark":
             spark = spark_sizing(a, run)
+            spark_deploy = spark_deployment(a, run, spark)
         else:
             polars = polars_sizing(run)
 
@@ -131,6 +134,7 @@ def build_design(a: Answers) -> Design:
         stream=stream,
         batch=run,
         spark=spark,
+        spark_deploy=spark_deploy,
         polars=polars,
         retention=keep,
         storage=store,

@@ -74,9 +74,10 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pydantic": ("pydantic", "pydantic_core"),
 }
 
-# Root folders of the generated project that tests import (pytest puts the root on
-# sys.path): a package of the same name would collide with them.
-PROJECT_FOLDERS = ("tests", "orchestration", "benchmarks")
+# Root folders of the generated project that hold Python: tests import them (pytest puts the
+# root on sys.path), or a tool runs a file there (spark-submit: deploy/spark/main.py). A
+# package of the same name would collide with them.
+PROJECT_FOLDERS = ("tests", "orchestration", "benchmarks", "deploy")
 
 
 def normalize_distribution(name: str) -> str:

@@ -164,7 +164,9 @@ class SparkSizing:
     cores_per_executor: int
     executor_memory_gb: int
     executor_memory_overhead_gb: int
+    driver_cores: int
     driver_memory_gb: int
+    driver_memory_overhead_gb: int
     min_executors: int
     max_executors: int
     initial_executors: int
@@ -184,7 +186,7 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
         c.SPARK_MEMORY_GB_PER_CORE_SHUFFLE if shuffle_heavy else c.SPARK_MEMORY_GB_PER_CORE_LIGHT
     )
     memory = cores * per_core
-    overhead = max(1, math.ceil(memory * 0.10))
+    overhead = _memory_overhead_gb(memory)
     # P3: min executors finish the steady (horizon) run within the time budget.
     budget_s = run.time_budget_hours * 3600
     per_executor_mb = c.SPARK_CORE_MB_S * cores * budget_s
@@ -205,13 +207,20 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
         cores_per_executor=cores,
         executor_memory_gb=memory,
         executor_memory_overhead_gb=overhead,
+        driver_cores=c.SPARK_DRIVER_CORES,
         driver_memory_gb=c.SPARK_DRIVER_MEMORY_GB,
+        driver_memory_overhead_gb=_memory_overhead_gb(c.SPARK_DRIVER_MEMORY_GB),
         min_executors=min_executors,
         max_executors=max_executors,
         initial_executors=min_executors,
         shuffle_partitions=shuffle,
         est_run_minutes_steady=max(1, math.ceil(steady_minutes)),
     )
+
+
+def _memory_overhead_gb(memory_gb: int) -> int:
+    """P2: off-heap room beside a JVM heap (Python workers, buffers): 10%, at least 1 GB."""
+    return max(1, math.ceil(memory_gb * 0.10))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import constants as c
+from . import spark_deploy
 from .answers import Answers
 from .sizing import BatchRun, Throughput, faust_workers_needed, polars_sizing
 
@@ -68,6 +69,17 @@ def design_warnings(
             f"Spark for a {run.gb_per_run_peak:.2f} GB peak run pays ~20 s of session start-up "
             "and a cluster to operate; Polars would do it in seconds on one node."
         )
+    if stack.get("batch_engine") == "spark" and a.lake_format == "delta":
+        minor = ".".join(spark_deploy.SPARK_VERSION.split(".")[:2])
+        if minor not in spark_deploy.DELTA_SPARK_LINES:
+            found.append(
+                f"Delta Lake has no release for Spark {minor} yet: Delta "
+                f"{spark_deploy.DELTA_VERSION} is built for Spark "
+                f"{', '.join(spark_deploy.DELTA_SPARK_LINES)}. deploy/spark names its Spark "
+                f"{spark_deploy.DELTA_SPARK_LINES[-1]} build; run Spark "
+                f"{spark_deploy.DELTA_SPARK_LINES[-1]} (image and pyspark) or update Delta when "
+                f"a build for {minor} is out."
+            )
     if a.has_streaming and a.streaming_latency_seconds < c.CHECKPOINT_MIN_S:
         found.append(
             f"A {a.streaming_latency_seconds} s latency target is below the "
