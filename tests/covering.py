@@ -30,7 +30,7 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 # The multiselect questions whose every choice is switched on and off.
 OPTION_QUESTIONS = ("transformations", "quality_checks", "compliance")
 # The single-choice questions whose every non-experimental choice is a level.
-STACK_QUESTIONS = ("orchestrator", "warehouse", "ci_provider")
+STACK_QUESTIONS = ("orchestrator", "batch_engine", "warehouse", "ci_provider")
 
 # Answer sets that once failed in the e2e tier (or the random-answers tier), kept whatever
 # the covering set becomes: their answers are fixed (an option question they leave out keeps

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 # component -> what the user gets instead, until the template generates it.
 NOT_GENERATED_YET = {
-    "batch_spark": (
-        "Spark: the transforms are generated for Polars only; deploy/spark/spark-defaults.conf "
-        "carries the sizing for when the Spark implementation lands."
-    ),
     "source_postgres": "PostgreSQL source: no connector is generated yet.",
     "source_rest_api": "REST API source: no connector is generated yet.",
     "files_s3": "S3 files: the pipeline reads a local input folder (PIPELINE_INPUT_DIR) for now.",

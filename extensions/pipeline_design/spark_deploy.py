@@ -15,19 +15,34 @@ from .answers import Answers
 from .sizing import BatchRun, SparkSizing
 
 # The Spark release the project runs on: the image's base and the SparkApplication's
-# sparkVersion. pyspark in the generated pyproject.toml must be of the same minor release
-# (the render tests check it): the driver's Python API talks to the image's JVM.
+# sparkVersion. pyspark in the generated pyproject.toml is of the same minor release (the
+# render tests check it): the driver's Python API talks to the image's JVM.
 SPARK_VERSION = "4.3.0"
-# The official image with Python (apache/spark-docker's tag scheme: <version>-python3).
-SPARK_BASE_IMAGE = f"apache/spark:{SPARK_VERSION}-python3"
 SCALA_VERSION = "2.13"
 
 # Delta Lake's Spark artifacts are built per Spark minor release (delta-spark_<spark>_<scala>
-# since Delta 4.1). The newest, Delta 4.4.1, is built for Spark 4.0.1, 4.1.0 and 4.2.0; no
-# Delta release supports Spark 4.3 yet, so the project names the newest artifact and the
-# design warns (design_warnings) until one does.
+# since Delta 4.1). The newest, Delta 4.4.1, is built for Spark 4.0.1, 4.1.0 and 4.2.0, not
+# 4.3: a project with a Delta lake runs the newest Spark release Delta is built for.
 DELTA_VERSION = "4.4.1"
 DELTA_SPARK_LINES = ("4.0", "4.1", "4.2")
+DELTA_SPARK_VERSION = "4.2.0"
+
+
+def spark_version(lake_format: str) -> str:
+    """The Spark release of a project: the newest, or with a Delta lake the newest that
+    Delta's jars are built for (they load into that Spark line only)."""
+    if lake_format == "delta" and _minor(SPARK_VERSION) not in DELTA_SPARK_LINES:
+        return DELTA_SPARK_VERSION
+    return SPARK_VERSION
+
+
+def base_image(version: str) -> str:
+    """The official image with Python (apache/spark-docker's tag scheme: <version>-python3)."""
+    return f"apache/spark:{version}-python3"
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
 # Where spark-submit resolves `spark.jars.packages`: the image's user has no home directory
 # (apache/spark runs as uid 185, home /nonexistent), so Ivy's default cache cannot be written.
 IVY_DIR = "/tmp/.ivy2"
@@ -143,9 +158,10 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
     ]
     package = line = None
     supported = True
+    version = spark_version(a.lake_format)
     if a.lake_format == "delta":
-        line = _delta_spark_line(SPARK_VERSION)
-        supported = line == ".".join(SPARK_VERSION.split(".")[:2])
+        line = _delta_spark_line(version)
+        supported = line == _minor(version)
         package = f"io.delta:delta-spark_{line}_{SCALA_VERSION}:{DELTA_VERSION}"
         props += [
             SparkProperty("spark.jars.packages", package, delta, "deps.packages"),
@@ -158,8 +174,8 @@ def spark_deployment(a: Answers, run: BatchRun, spark: SparkSizing) -> SparkDepl
             ),
         ]
     return SparkDeployment(
-        version=SPARK_VERSION,
-        base_image=SPARK_BASE_IMAGE,
+        version=version,
+        base_image=base_image(version),
         properties=tuple(props),
         delta_package=package,
         delta_spark_line=line,

@@ -70,15 +70,14 @@ def design_warnings(
             "and a cluster to operate; Polars would do it in seconds on one node."
         )
     if stack.get("batch_engine") == "spark" and a.lake_format == "delta":
-        minor = ".".join(spark_deploy.SPARK_VERSION.split(".")[:2])
-        if minor not in spark_deploy.DELTA_SPARK_LINES:
+        version = spark_deploy.spark_version(a.lake_format)
+        if version != spark_deploy.SPARK_VERSION:
             found.append(
-                f"Delta Lake has no release for Spark {minor} yet: Delta "
-                f"{spark_deploy.DELTA_VERSION} is built for Spark "
-                f"{', '.join(spark_deploy.DELTA_SPARK_LINES)}. deploy/spark names its Spark "
-                f"{spark_deploy.DELTA_SPARK_LINES[-1]} build; run Spark "
-                f"{spark_deploy.DELTA_SPARK_LINES[-1]} (image and pyspark) or update Delta when "
-                f"a build for {minor} is out."
+                f"Delta Lake {spark_deploy.DELTA_VERSION} is built for Spark "
+                f"{', '.join(spark_deploy.DELTA_SPARK_LINES)}, not "
+                f"{spark_deploy.SPARK_VERSION}: this project runs Spark {version} (image, "
+                "pyspark, the SparkApplication); move both on when Delta ships a build for the "
+                "newer line."
             )
     if a.has_streaming and a.streaming_latency_seconds < c.CHECKPOINT_MIN_S:
         found.append(

@@ -54,18 +54,20 @@ def test_delta_adds_its_package_extension_and_catalog_only_for_delta() -> None:
     )
 
 
-def test_the_delta_artifact_is_built_for_the_spark_line() -> None:
+def test_a_delta_lake_runs_a_spark_line_delta_is_built_for() -> None:
     d = deployment(lake_format="delta")
-    line = sd.DELTA_SPARK_LINES[-1] if d.minor not in sd.DELTA_SPARK_LINES else d.minor
-    assert d.delta_package == f"io.delta:delta-spark_{line}_2.13:{sd.DELTA_VERSION}"
-    assert d.delta_spark_line == line
-    assert d.delta_supported == (d.minor in sd.DELTA_SPARK_LINES)
+    assert d.minor in sd.DELTA_SPARK_LINES
+    assert d.delta_supported
+    assert d.delta_package == f"io.delta:delta-spark_{d.minor}_2.13:{sd.DELTA_VERSION}"
+    assert d.base_image == f"apache/spark:{d.version}-python3"
+    assert deployment(lake_format="parquet").version == sd.SPARK_VERSION
 
 
-def test_an_unsupported_delta_build_is_a_design_warning() -> None:
+def test_an_older_spark_for_delta_is_a_design_warning() -> None:
     design = build_design(Answers.from_mapping({"batch_engine": "spark", "lake_format": "delta"}))
-    warned = [w for w in design.warnings if "Delta Lake has no release" in w]
-    assert bool(warned) == (not design.spark_deploy.delta_supported)
+    warned = [w for w in design.warnings if "this project runs Spark" in w]
+    assert design.spark_deploy is not None
+    assert bool(warned) == (design.spark_deploy.version != sd.SPARK_VERSION)
     parquet = build_design(Answers.from_mapping({"batch_engine": "spark"}))
     assert not [w for w in parquet.warnings if "Delta" in w]
 
