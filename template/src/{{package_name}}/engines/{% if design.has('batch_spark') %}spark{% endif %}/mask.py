@@ -1,0 +1,108 @@
+"""The contracts' masking strategies (privacy/masking.py) as Spark column expressions.
+
+* pseudonymise: Spark SQL has no HMAC. An Arrow UDF hands each batch of values to
+  polars-hash, the Polars engine's own HMAC-SHA256 (Rust), which equals Python's `hmac`
+  byte for byte (tested). On 1M emails (local[2]) it took 0.9 s, Python's `hmac.digest`
+  in the same UDF 2.3 s, in `mapInArrow` 2.0 s, `hmac.new().copy()` per value 5.6 s.
+  The key travels inside the pickled function, never as a literal a query plan would show.
+* redact, generalise_ip: the patterns of privacy/redaction.py and records.py, in their Java
+  form (regex.py), replaced as Polars replaces them.
+* generalise_year: the first day of the year (a timestamp's first moment, in UTC).
+* drop: the column is left out.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+import pyarrow as pa
+from pyspark.sql import Column as SparkColumn
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as sf
+from pyspark.sql.pandas.functions import ArrowUDFType, arrow_udf
+
+from ...contracts import Column, Contract
+from ...privacy.masking import pseudonymise as polars_pseudonymise
+from ...privacy.records import IPV4_PATTERN
+from ...privacy.redaction import (
+    DATE_MARK,
+    DATE_PATTERN,
+    DATE_SHIELD,
+    EMAIL,
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    PHONE_REPLACEMENT,
+)
+from .regex import to_java_replacement
+from .validate import Regexes
+
+
+def hmac_sha256(key: str, values: pa.Array) -> pa.Array:
+    """HMAC-SHA256 hex of each value (null stays null), in the Python worker."""
+    series = pl.from_arrow(values)
+    assert isinstance(series, pl.Series)
+    hashed = series.to_frame("value").select(polars_pseudonymise(pl.col("value"), key))
+    return hashed.to_series().to_arrow().cast(pa.string())
+
+
+def pseudonymise(column: SparkColumn, key: str) -> SparkColumn:
+    udf = arrow_udf(functools.partial(hmac_sha256, key), "string", ArrowUDFType.SCALAR)
+    return udf(column)
+
+
+def redact(column: SparkColumn, java: Regexes) -> SparkColumn:
+    """`masking.redact`: the same patterns, in the same steps."""
+    steps = (
+        (EMAIL_PATTERN, EMAIL),
+        (DATE_PATTERN, DATE_SHIELD),
+        (PHONE_PATTERN, PHONE_REPLACEMENT),
+    )
+    for pattern, template in steps:
+        column = sf.regexp_replace(column, java(pattern), to_java_replacement(template))
+    return sf.replace(column, sf.lit(DATE_MARK), sf.lit(""))
+
+
+def generalise_ip(column: SparkColumn, java: Regexes) -> SparkColumn:
+    """IPv4 to its /24 network, anything else to null. The pattern is anchored at both ends,
+    so replacing every match (Spark) is replacing the first (Polars)."""
+    pattern = java(IPV4_PATTERN)
+    network = to_java_replacement("${1}.0/24")  # masking.generalise_ip's template
+    return sf.when(column.rlike(pattern), sf.regexp_replace(column, pattern, network))
+
+
+def generalise_year(column: SparkColumn, logical_type: str) -> SparkColumn:
+    if logical_type == "date":
+        return sf.trunc(column, "year")
+    return sf.date_trunc("year", column)
+
+
+def masked(column: Column, key: str, java: Regexes) -> SparkColumn | None:
+    """The column's masked values, or None where the column is dropped."""
+    value = sf.col(f"`{column.name}`")
+    match column.masking:
+        case "pseudonymise":
+            return pseudonymise(value, key)
+        case "redact":
+            return redact(value, java)
+        case "generalise_ip":
+            return generalise_ip(value, java)
+        case "generalise_year":
+            return generalise_year(value, column.logical_type)
+        case "drop":
+            return None
+    return value
+
+
+def mask(frame: DataFrame, contract: Contract, key: str, java: Regexes) -> DataFrame:
+    """Apply each column's masking strategy; the columns keep their order."""
+    strategies = {column.name: column for column in contract.pii_columns}
+    selected: list[SparkColumn] = []
+    for name in frame.columns:
+        if name not in strategies:
+            selected.append(sf.col(f"`{name}`"))
+            continue
+        value = masked(strategies[name], key, java)
+        if value is not None:
+            selected.append(value.alias(name))
+    return frame.select(*selected)

@@ -1,0 +1,234 @@
+"""The project's regular expressions, written for Rust's `regex` (Polars), in Java's syntax.
+
+Spark matches with `java.util.regex`. The grammars of rules.py read the same in both, but
+the patterns of the contracts and of privacy/redaction.py use classes and anchors that do
+not:
+
+* `\\w`, `\\d`, `\\s` and `\\b` are Unicode in Rust. Java's are with the `(?U)` flag, but from
+  the JVM's Unicode tables: Java 17 has Unicode 13, Rust's regex a newer one, so 10,103
+  letters and 110 digits added since (e.g. U+0870) are words or digits only for Rust. Each
+  class is written as Java's own plus/minus the code points the two disagree on, measured
+  once per process by running both engines over every code point (`UnicodeClasses`).
+* `\\b` becomes look-arounds on that word class (Java's `\\b` would use its own tables).
+* `$` is the end of the text in Rust, and also "before a final line break" in Java: `\\z`.
+* `.` matches any character but `\\n` in Rust, and also not `\\r`, U+0085, U+2028, U+2029 in
+  Java: the `(?d)` flag (UNIX_LINES) makes Java's the same.
+* `(?P<name>` (Rust and Python) is `(?<name>` in Java; `\\v` is a vertical tab in Rust,
+  a class in Java; `[[:alpha:]]` is an ASCII class in Rust, nothing in Java.
+
+tests/test_spark_engine.py runs every pattern of the project in both engines on the texts
+that tell them apart (every code point for the classes).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import polars as pl
+from pyspark.sql import SparkSession
+
+# UNIX_LINES (only \n ends a line) and UNICODE_CHARACTER_CLASS (Unicode \w \d \s, and
+# case-insensitive matching by Unicode case).
+FLAGS = "(?dU)"
+CLASS_ESCAPES = "wWdDsS"
+# Rust's ASCII classes ([[:alpha:]]), as Java class contents.
+POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7F",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1F\\x7F",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\x0B\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
+}
+_POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
+_MULTILINE = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z-]*[:)]")
+_SWAP_GREED = re.compile(r"\(\?[a-zA-Z]*U[a-zA-Z-]*[:)]")
+_TEMPLATE_GROUP = re.compile(r"\$\{(\d+)\}|\$(\d+)")
+SURROGATES = range(0xD800, 0xE000)
+
+
+@dataclass(frozen=True)
+class UnicodeClasses:
+    """`\\w`, `\\d` and `\\s` of Rust's regex as Java character classes (each with its
+    brackets, so it can stand alone or inside another class)."""
+
+    word: str
+    digit: str
+    space: str
+
+    def escape(self, letter: str) -> str:
+        """The Java class of a class escape's letter (`w`, `W`, `d`, ...)."""
+        positive = {"w": self.word, "d": self.digit, "s": self.space}[letter.lower()]
+        return positive if letter.islower() else f"[^{positive}]"
+
+    def boundary(self, negated: bool) -> str:
+        """`\\b` (or `\\B`): a word character on exactly one side (or on both or neither)."""
+        w = self.word
+        if negated:
+            return f"(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"
+        return f"(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"
+
+
+def to_java(pattern: str, classes: UnicodeClasses) -> str:
+    """`pattern` (Rust syntax, as Polars reads it) in Java's syntax, matching the same texts."""
+    if _SWAP_GREED.search(pattern):  # Rust's (?U) swaps greed; Java's means Unicode classes
+        raise ValueError(f"the (?U) flag of {pattern!r} has no Java equivalent")
+    multiline = _MULTILINE.search(pattern) is not None
+    out: list[str] = [FLAGS]
+    depth, i = 0, 0  # depth: nesting of character classes
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            letter = pattern[i + 1]
+            if letter in CLASS_ESCAPES:
+                out.append(classes.escape(letter))
+            elif letter in "bB" and depth == 0:
+                out.append(classes.boundary(negated=letter == "B"))
+            elif letter == "v":
+                out.append("\\x0B")
+            else:
+                out.append(char + letter)
+            i += 2
+            continue
+        if char == "[":
+            posix = _POSIX.match(pattern, i) if depth else None
+            if posix:
+                negate, name = posix.groups()
+                out.append(f"[{'^' if negate else ''}{POSIX_CLASSES[name]}]")
+                i = posix.end()
+                continue
+            depth += 1
+            out.append(char)
+            i += 1
+            if pattern.startswith("^", i):
+                out.append("^")
+                i += 1
+            if pattern.startswith("]", i):  # a leading ] is a literal in Rust
+                out.append("\\]")
+                i += 1
+            continue
+        if depth:
+            if char == "]":
+                depth -= 1
+            out.append(char)
+        elif char == "$" and not multiline:
+            out.append("\\z")
+        elif pattern.startswith("(?P<", i):
+            out.append("(?<")
+            i += 4
+            continue
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def to_java_replacement(template: str) -> str:
+    """A Rust replacement template (`${1}`, `$1`) in Java's syntax (`$1`; `\\` and a literal
+    `$` escaped)."""
+    out: list[str] = []
+    last = 0
+    for found in _TEMPLATE_GROUP.finditer(template):
+        out.append(re.sub(r"([\\$])", r"\\\1", template[last : found.start()]))
+        group = found.group(1) or found.group(2)
+        if template[found.end() : found.end() + 1].isdigit():
+            raise ValueError(f"{template!r}: a digit after ${{{group}}} is ambiguous in Java")
+        out.append(f"${group}")
+        last = found.end()
+    out.append(re.sub(r"([\\$])", r"\\\1", template[last:]))
+    return "".join(out)
+
+
+class JavaRegexes:
+    """Rust patterns translated for one Spark session's JVM, each once."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+        self._translated: dict[str, str] = {}
+
+    @functools.cached_property
+    def classes(self) -> UnicodeClasses:
+        return unicode_classes(self.spark)
+
+    def __call__(self, pattern: str) -> str:
+        if pattern not in self._translated:
+            # The grammars have no class escapes: nothing to measure for them.
+            needs_classes = re.search(r"\\[wWdDsSbB]", pattern) is not None
+            classes = self.classes if needs_classes else _NO_CLASSES
+            self._translated[pattern] = to_java(pattern, classes)
+        return self._translated[pattern]
+
+
+_NO_CLASSES = UnicodeClasses(word="\\w", digit="\\d", space="\\s")
+
+
+def unicode_classes(spark: SparkSession) -> UnicodeClasses:
+    """Java's `\\w`, `\\d`, `\\s`, corrected to Rust's: both engines are run over every
+    Unicode scalar value (about a second), and the code points they disagree on are added
+    to or taken from Java's class."""
+    return _unicode_classes(_java_members(spark))
+
+
+def _java_members(spark: SparkSession) -> dict[str, str]:
+    """The code points Java's (?U) classes hold, as one string each (one JVM call each)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    text = jvm.java.lang.StringBuilder(_all_characters())  # sent to the JVM once
+    found: dict[str, str] = {}
+    for letter in "wds":
+        others = jvm.java.util.regex.Pattern.compile(f"(?U)[^\\{letter}]")
+        found[letter] = str(others.matcher(text).replaceAll(""))
+    return found
+
+
+def _unicode_classes(java: dict[str, str]) -> UnicodeClasses:
+    every = pl.Series(list(_all_characters()), dtype=pl.String)
+    built: dict[str, str] = {}
+    for letter in "wds":
+        rust = set(every.filter(every.str.contains(f"^\\{letter}$")).to_list())
+        jvm = set(java[letter])
+        built[letter] = _corrected(f"\\{letter}", rust - jvm, jvm - rust)
+    return UnicodeClasses(word=built["w"], digit=built["d"], space=built["s"])
+
+
+def _corrected(java_class: str, missing: set[str], extra: set[str]) -> str:
+    """`[<java_class><missing>&&[^<extra>]]`, the parts that are empty left out."""
+    text = f"[{java_class}{_ranges(missing)}"
+    if extra:
+        text += f"&&[^{_ranges(extra)}]"
+    return text + "]"
+
+
+def _ranges(members: set[str]) -> str:
+    """Code points as Java class ranges. Beyond the Basic Multilingual Plane the characters
+    are written as themselves, not escaped: Java then looks behind by code points, not by
+    UTF-16 units, where a look-behind holds them (`\\b`)."""
+    points = sorted(ord(c) for c in members)
+    spans: list[list[int]] = []
+    for point in points:
+        if spans and spans[-1][1] == point - 1:
+            spans[-1][1] = point
+        else:
+            spans.append([point, point])
+    return "".join(
+        _char(low) if low == high else f"{_char(low)}-{_char(high)}" for low, high in spans
+    )
+
+
+def _char(point: int) -> str:
+    return chr(point) if point > 0xFFFF else f"\\x{{{point:X}}}"
+
+
+@functools.cache
+def _all_characters() -> str:
+    return "".join(chr(c) for c in range(0x110000) if c not in SURROGATES)

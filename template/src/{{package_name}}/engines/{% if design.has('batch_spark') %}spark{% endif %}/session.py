@@ -1,0 +1,116 @@
+"""One SparkSession per process, started on first use.
+
+Local runs and the tests get a small single-node session (`local[2]` unless
+PIPELINE_SPARK_MASTER says otherwise). Under spark-submit, or wherever a master is already
+configured (deploy/spark/spark-defaults.conf), that configuration is kept as it is: only the
+settings the engine's results depend on (UTC, how Parquet stores timestamps and old dates)
+are set on every session, since without them the same input would give other rows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from pyspark import SparkConf, SparkContext
+from pyspark.sql import SparkSession
+
+DEFAULT_MASTER = "local[2]"
+MASTER_ENV = "PIPELINE_SPARK_MASTER"
+SHUFFLE_PARTITIONS_ENV = "PIPELINE_SPARK_SHUFFLE_PARTITIONS"
+DRIVER_MEMORY_ENV = "PIPELINE_SPARK_DRIVER_MEMORY"
+
+# Set on every session, a configured one included: the engine's rows depend on them.
+ENGINE_CONF = {
+    # Dates and days of timestamps are taken in UTC, as the Polars engine takes them.
+    "spark.sql.session.timeZone": "UTC",
+    # TIMESTAMP_MICROS, not INT96 (the default): the type Polars writes, which pyarrow,
+    # Polars and DuckDB read as a UTC timestamp with microseconds.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # Dates before 1582 as they are (proleptic Gregorian, as Python and Polars have them),
+    # not shifted to the Julian calendar of Spark 2.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.compression.codec": "zstd",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+_lock = threading.Lock()
+_session: SparkSession | None = None
+_built_here = False
+
+
+def spark_session() -> SparkSession:
+    """The process's session: the one already running, or a new one."""
+    global _session, _built_here
+    with _lock:
+        if _session is not None and _is_alive(_session):
+            return _session
+        if _configured_master() is not None:
+            session, _built_here = SparkSession.builder.getOrCreate(), False
+        else:
+            session, _built_here = _local_builder().getOrCreate(), True
+        for name, value in ENGINE_CONF.items():
+            session.conf.set(name, value)
+        _no_checksum_files(session)
+        _session = session
+        return session
+
+
+def stop_session() -> None:
+    """Stop the session if this module started it (a configured one belongs to its owner)."""
+    global _session, _built_here
+    with _lock:
+        if _session is not None and _built_here:
+            _session.stop()
+        _session, _built_here = None, False
+
+
+def _configured_master() -> str | None:
+    """The master of a running Spark context, or of the JVM spark-submit started for this
+    driver (it holds spark-defaults.conf and the command line); None for a plain Python run."""
+    active = SparkContext._active_spark_context
+    if active is not None:
+        return str(active.master)
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # no JVM yet: nothing was configured
+        return None
+    SparkContext._ensure_initialized()
+    return SparkConf().get("spark.master", None)
+
+
+def _local_builder() -> SparkSession.Builder:
+    master = os.environ.get(MASTER_ENV, DEFAULT_MASTER)
+    builder = (
+        SparkSession.builder.appName("pipeline")
+        .master(master)
+        # Small local batches: the default 200 shuffle partitions are 200 tiny tasks each.
+        .config("spark.sql.shuffle.partitions", os.environ.get(SHUFFLE_PARTITIONS_ENV, "4"))
+        .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV, "1g"))
+        .config("spark.ui.showConsoleProgress", "false")
+        # The Python workers run this interpreter (its environment has pyarrow and the
+        # project), not whichever `python3` comes first on PATH.
+        .config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
+    )
+    if master.startswith("local"):
+        # No web UI (a port per session, ~1 s of start-up) and no host name lookup.
+        builder = (
+            builder.config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+        )
+    return builder
+
+
+def _is_alive(session: SparkSession) -> bool:
+    return SparkContext._active_spark_context is session.sparkContext
+
+
+def _no_checksum_files(session: SparkSession) -> None:
+    """Hadoop's local file system writes a `.crc` file beside every file: none in the lake."""
+    jvm = session.sparkContext._jvm
+    assert jvm is not None
+    hadoop = session.sparkContext._jsc.hadoopConfiguration()
+    jvm.org.apache.hadoop.fs.FileSystem.getLocal(hadoop).setWriteChecksum(False)
