@@ -83,6 +83,10 @@ def _configured_master() -> str | None:
 
 def _local_builder() -> SparkSession.Builder:
     master = os.environ.get(MASTER_ENV, DEFAULT_MASTER)
+    # The Python workers run this interpreter (its environment has pyarrow and the project),
+    # not whichever `python3` comes first on PATH: PySpark reads the variable when the
+    # context starts (a cron job or an orchestrator may call .venv/bin/python directly).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.appName("pipeline")
         .master(master)
@@ -90,9 +94,7 @@ def _local_builder() -> SparkSession.Builder:
         .config("spark.sql.shuffle.partitions", os.environ.get(SHUFFLE_PARTITIONS_ENV, "4"))
         .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV, "1g"))
         .config("spark.ui.showConsoleProgress", "false")
-        # The Python workers run this interpreter (its environment has pyarrow and the
-        # project), not whichever `python3` comes first on PATH.
-        .config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
+        .config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
     )
     if master.startswith("local"):
         # No web UI (a port per session, ~1 s of start-up) and no host name lookup.
