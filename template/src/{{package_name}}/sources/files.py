@@ -126,18 +126,21 @@ def _blocks(path: Path, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
     the number of its first line. A newline byte never occurs inside a UTF-8 character, so a
     block boundary never splits one; a line longer than a block makes that block longer."""
     first_line = 1
-    pending = b""
+    pending = bytearray()  # the start of a line that has not ended yet
     with path.open("rb") as handle:
         while block := handle.read(chunk_bytes):
-            pending += block
-            end = pending.rfind(b"\n")
+            # Only the new block is searched: a line spanning many blocks costs no more
+            # than its bytes.
+            end = block.rfind(b"\n")
             if end < 0:
+                pending += block
                 continue
-            ready, pending = pending[: end + 1], pending[end + 1 :]
+            ready = bytes(pending + block[: end + 1])
+            pending = bytearray(block[end + 1 :])
             yield ready, first_line
             first_line += ready.count(b"\n")
     if pending or first_line == 1:  # the last line without a newline; an empty file
-        yield pending, first_line
+        yield bytes(pending), first_line
 
 
 def empty_raw(contract: Contract) -> pl.DataFrame:
