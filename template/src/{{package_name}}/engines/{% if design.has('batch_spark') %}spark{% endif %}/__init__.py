@@ -27,7 +27,7 @@ from ...transforms.aggregate import GoldTable
 from . import features as spark_features
 from . import gold as spark_gold
 from .io import from_arrow, read_zone, remove, to_arrow, write_zone
-from .mask import mask
+from .mask import mask as mask_columns
 from .regex import JavaRegexes
 from .session import spark_session, stop_session
 from .transform import clean, deduplicate, enrich
@@ -68,7 +68,8 @@ class SparkEngine:
             ).first()
             assert totals is not None
             valid, quarantined = int(totals["valid"]), int(totals["quarantined"])
-            write_zone(mask(valid_rows(checked, contract), contract, key, self.java), zone.target)
+            masked = mask_columns(valid_rows(checked, contract), contract, key, self.java)
+            write_zone(masked, zone.target)
             reasons: dict[str, int] = {}
             if zone.quarantine is not None:
                 if quarantined:

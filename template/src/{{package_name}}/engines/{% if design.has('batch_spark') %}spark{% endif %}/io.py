@@ -1,4 +1,4 @@
-"""ZonePaths data in and out: Parquet, written atomically.
+"""Zone data in and out: Parquet, written atomically.
 
 Spark writes a zone's rows as a folder of Parquet parts (one per task). The folder is
 written under a hidden temporary name beside the target, `.<name>.<uuid>.tmp` (the name the
@@ -100,10 +100,10 @@ def from_arrow(spark: SparkSession, table: pa.Table) -> DataFrame:
 
 def to_arrow(frame: DataFrame) -> pa.Table:
     """A small result (gold rows, features) as Arrow, with the types Polars hands out
-    (`large_string` for text), so that both engines give the same table."""
+    (`large_string` for text, every column nullable), so both engines give the same table."""
     table = frame.toArrow()
     fields = [
-        field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
+        pa.field(field.name, pa.large_string() if pa.types.is_string(field.type) else field.type)
         for field in table.schema
     ]
     return table.cast(pa.schema(fields))

@@ -13,14 +13,12 @@
 
 from __future__ import annotations
 
-import functools
-
 import polars as pl
 import pyarrow as pa
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as sf
-from pyspark.sql.pandas.functions import ArrowUDFType, arrow_udf
+from pyspark.sql.pandas.functions import arrow_udf
 
 from ...contracts import Column, Contract
 from ...privacy.masking import pseudonymise as polars_pseudonymise
@@ -47,8 +45,13 @@ def hmac_sha256(key: str, values: pa.Array) -> pa.Array:
 
 
 def pseudonymise(column: SparkColumn, key: str) -> SparkColumn:
-    udf = arrow_udf(functools.partial(hmac_sha256, key), "string", ArrowUDFType.SCALAR)
-    return udf(column)
+    def tokens(values: pa.Array) -> pa.Array:
+        return hmac_sha256(key, values)
+
+    # The form pyspark's documentation prefers (the type hints say it is a scalar UDF; naming
+    # the type as well warns on every call), which its stubs do not list.
+    udf = arrow_udf(tokens, "string")  # type: ignore[call-overload]
+    return udf(column)  # type: ignore[no-any-return]
 
 
 def redact(column: SparkColumn, java: Regexes) -> SparkColumn:

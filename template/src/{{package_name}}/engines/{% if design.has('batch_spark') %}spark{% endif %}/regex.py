@@ -1,23 +1,29 @@
 """The project's regular expressions, written for Rust's `regex` (Polars), in Java's syntax.
 
-Spark matches with `java.util.regex`. The grammars of rules.py read the same in both, but
-the patterns of the contracts and of privacy/redaction.py use classes and anchors that do
-not:
+Spark matches with `java.util.regex`. The grammars of rules.py read the same in both once
+`$` is translated, but the patterns of the contracts and of privacy/redaction.py use classes
+that do not:
 
-* `\\w`, `\\d`, `\\s` and `\\b` are Unicode in Rust. Java's are with the `(?U)` flag, but from
-  the JVM's Unicode tables: Java 17 has Unicode 13, Rust's regex a newer one, so 10,103
-  letters and 110 digits added since (e.g. U+0870) are words or digits only for Rust. Each
-  class is written as Java's own plus/minus the code points the two disagree on, measured
-  once per process by running both engines over every code point (`UnicodeClasses`).
+* `\\w`, `\\d`, `\\s` and `\\b` are Unicode in Rust. Java has the same Unicode properties
+  (`\\p{IsAlphabetic}`...) but from the JVM's Unicode tables: Java 17 has Unicode 13, Rust's
+  regex a newer one, so 10,103 letters and 110 digits added since (e.g. U+0870) are words or
+  digits only for Rust. Each class is written as Java's properties plus/minus the code
+  points the two disagree on, measured once per session by running both engines over every
+  code point (`unicode_classes`, about a second).
 * `\\b` becomes look-arounds on that word class (Java's `\\b` would use its own tables).
 * `$` is the end of the text in Rust, and also "before a final line break" in Java: `\\z`.
 * `.` matches any character but `\\n` in Rust, and also not `\\r`, U+0085, U+2028, U+2029 in
   Java: the `(?d)` flag (UNIX_LINES) makes Java's the same.
+* Case-insensitive matching is ASCII in Java unless asked: Unicode (`(?u)`) only for a
+  pattern with non-ASCII letters, since Java's Unicode folding also matches the dotless and
+  the dotted i (U+0131, U+0130) to `i`, which Rust's simple case folding does not; Rust also
+  folds the Kelvin sign to `k` and the long s (U+017F) to `s`, Java's ASCII folding does
+  not (no pattern of the project folds either).
 * `(?P<name>` (Rust and Python) is `(?<name>` in Java; `\\v` is a vertical tab in Rust,
   a class in Java; `[[:alpha:]]` is an ASCII class in Rust, nothing in Java.
 
 tests/test_spark_engine.py runs every pattern of the project in both engines on the texts
-that tell them apart (every code point for the classes).
+that tell them apart, and the classes and boundaries on every code point.
 """
 
 from __future__ import annotations
@@ -29,9 +35,14 @@ from dataclasses import dataclass
 import polars as pl
 from pyspark.sql import SparkSession
 
-# UNIX_LINES (only \n ends a line) and UNICODE_CHARACTER_CLASS (Unicode \w \d \s, and
-# case-insensitive matching by Unicode case).
-FLAGS = "(?dU)"
+FLAGS = "(?d)"  # UNIX_LINES: only \n ends a line
+UNICODE_CASE = "(?u)"
+# Rust's classes by their Unicode definitions, in Java's property names.
+JAVA_CLASSES = {
+    "w": "\\p{IsAlphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{IsJoin_Control}",
+    "d": "\\p{Nd}",
+    "s": "\\p{IsWhite_Space}",
+}
 CLASS_ESCAPES = "wWdDsS"
 # Rust's ASCII classes ([[:alpha:]]), as Java class contents.
 POSIX_CLASSES = {
@@ -53,6 +64,7 @@ POSIX_CLASSES = {
 _POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
 _MULTILINE = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z-]*[:)]")
 _SWAP_GREED = re.compile(r"\(\?[a-zA-Z]*U[a-zA-Z-]*[:)]")
+_CASELESS = re.compile(r"\(\?[a-zA-Z]*i[a-zA-Z-]*[:)]")
 _TEMPLATE_GROUP = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 SURROGATES = range(0xD800, 0xE000)
 
@@ -85,6 +97,8 @@ def to_java(pattern: str, classes: UnicodeClasses) -> str:
         raise ValueError(f"the (?U) flag of {pattern!r} has no Java equivalent")
     multiline = _MULTILINE.search(pattern) is not None
     out: list[str] = [FLAGS]
+    if _CASELESS.search(pattern) and not pattern.isascii():
+        out.append(UNICODE_CASE)
     depth, i = 0, 0  # depth: nesting of character classes
     while i < len(pattern):
         char = pattern[i]
@@ -169,24 +183,25 @@ class JavaRegexes:
         return self._translated[pattern]
 
 
-_NO_CLASSES = UnicodeClasses(word="\\w", digit="\\d", space="\\s")
+# For the patterns without class escapes: never asked for a class.
+_NO_CLASSES = UnicodeClasses(word="", digit="", space="")
 
 
 def unicode_classes(spark: SparkSession) -> UnicodeClasses:
-    """Java's `\\w`, `\\d`, `\\s`, corrected to Rust's: both engines are run over every
-    Unicode scalar value (about a second), and the code points they disagree on are added
-    to or taken from Java's class."""
+    """Rust's `\\w`, `\\d`, `\\s` as Java classes: both engines are run over every Unicode
+    scalar value (about a second), and the code points they disagree on are added to or
+    taken from Java's class of the same definition."""
     return _unicode_classes(_java_members(spark))
 
 
 def _java_members(spark: SparkSession) -> dict[str, str]:
-    """The code points Java's (?U) classes hold, as one string each (one JVM call each)."""
+    """The code points Java's classes hold, as one string each (one JVM call each)."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     text = jvm.java.lang.StringBuilder(_all_characters())  # sent to the JVM once
     found: dict[str, str] = {}
-    for letter in "wds":
-        others = jvm.java.util.regex.Pattern.compile(f"(?U)[^\\{letter}]")
+    for letter, members in JAVA_CLASSES.items():
+        others = jvm.java.util.regex.Pattern.compile(f"[^{members}]")
         found[letter] = str(others.matcher(text).replaceAll(""))
     return found
 
@@ -197,13 +212,13 @@ def _unicode_classes(java: dict[str, str]) -> UnicodeClasses:
     for letter in "wds":
         rust = set(every.filter(every.str.contains(f"^\\{letter}$")).to_list())
         jvm = set(java[letter])
-        built[letter] = _corrected(f"\\{letter}", rust - jvm, jvm - rust)
+        built[letter] = _corrected(JAVA_CLASSES[letter], rust - jvm, jvm - rust)
     return UnicodeClasses(word=built["w"], digit=built["d"], space=built["s"])
 
 
-def _corrected(java_class: str, missing: set[str], extra: set[str]) -> str:
-    """`[<java_class><missing>&&[^<extra>]]`, the parts that are empty left out."""
-    text = f"[{java_class}{_ranges(missing)}"
+def _corrected(members: str, missing: set[str], extra: set[str]) -> str:
+    """`[<members><missing>&&[^<extra>]]`, the parts that are empty left out."""
+    text = f"[{members}{_ranges(missing)}"
     if extra:
         text += f"&&[^{_ranges(extra)}]"
     return text + "]"
