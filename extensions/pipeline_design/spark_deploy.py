@@ -43,6 +43,8 @@ def base_image(version: str) -> str:
 
 def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
+
+
 # Where spark-submit resolves `spark.jars.packages`: the image's user has no home directory
 # (apache/spark runs as uid 185, home /nonexistent), so Ivy's default cache cannot be written.
 IVY_DIR = "/tmp/.ivy2"
