@@ -9,6 +9,7 @@ from Maven Central, which is unreachable): the configuration is tested, not run.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import subprocess
 import tomllib
@@ -288,11 +289,23 @@ def test_the_manifest_runs_the_pipeline_with_its_secrets(
     assert "def main(" in cli and "def run(" in cli
 
 
+# The project's make as a user starts it: under the template's `make test` the inherited
+# MAKEFLAGS and MAKELEVEL make it a sub-make, which prints "Entering directory" lines.
+TOP_LEVEL_MAKE = {
+    k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+}
+
+
 @pytest.mark.parametrize("case", SPARK_CASES)
 def test_make_spark_submit_parses(case: str, rendered: dict[str, Path]) -> None:
     root = rendered[case]
     done = subprocess.run(
-        ["make", "-n", "spark-submit"], cwd=root, capture_output=True, text=True, check=False
+        ["make", "-n", "spark-submit"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=TOP_LEVEL_MAKE,
     )
     assert done.returncode == 0, done.stderr
     command = " ".join(done.stdout.replace("\\\n", " ").split())
@@ -306,6 +319,7 @@ def test_make_spark_submit_parses(case: str, rendered: dict[str, Path]) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=TOP_LEVEL_MAKE,
     )
     assert '--master "spark://host:7077"' in done.stdout
 
