@@ -15,6 +15,7 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from pyspark import StorageLevel
@@ -22,7 +23,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
 from ...contracts import Contract
-from ...engine import Transformed, Validated, ZonePaths
+from ...engine import BatchEngine, Transformed, Validated, ZonePaths
 from ...transforms.aggregate import GoldTable
 from . import features as spark_features
 from . import gold as spark_gold
@@ -33,9 +34,12 @@ from .session import spark_session, stop_session
 from .transform import clean, deduplicate, enrich
 from .validate import READ_ORDER, check, quarantine_rows, raw_columns, reason_counts, valid_rows
 
+__all__ = ["SparkEngine"]
+
 
 class SparkEngine:
-    """Batch steps on Spark (a local session, or the one spark-submit configured)."""
+    """Batch steps on Spark (a local session, or the one spark-submit configured). The
+    steps need no scratch space of their own: `ZonePaths.work` stays unused."""
 
     name = "spark"
 
@@ -127,3 +131,7 @@ class SparkEngine:
             stop_session()
             del self.__dict__["spark"]
             self.__dict__.pop("java", None)
+
+
+if TYPE_CHECKING:  # mypy proves that the class keeps the protocol of engine.py
+    _ENGINE: BatchEngine = SparkEngine()

@@ -1,8 +1,8 @@
 """The project's regular expressions, written for Rust's `regex` (Polars), in Java's syntax.
 
 Spark matches with `java.util.regex`. The grammars of rules.py read the same in both once
-`$` is translated, but the patterns of the contracts and of privacy/redaction.py use classes
-that do not:
+`$` is translated, but the patterns of the contracts and of cleaning may use classes that
+do not:
 
 * `\\w`, `\\d`, `\\s` and `\\b` are Unicode in Rust. Java has the same Unicode properties
   (`\\p{IsAlphabetic}`...) but from the JVM's Unicode tables: Java 17 has Unicode 13, Rust's
@@ -21,6 +21,11 @@ that do not:
   not (no pattern of the project folds either).
 * `(?P<name>` (Rust and Python) is `(?<name>` in Java; `\\v` is a vertical tab in Rust,
   a class in Java; `[[:alpha:]]` is an ASCII class in Rust, nothing in Java.
+
+Java's engine backtracks, Rust's runs in linear time: rules.py's grammars are made
+possessive (`to_java`), free text is redacted by Polars itself (mask.py), and a contract's
+`pattern` should stay free of nested quantifiers like `(a+)+`, which Java runs in
+exponential time on a hostile value.
 
 tests/test_spark_engine.py runs every pattern of the project in both engines on the texts
 that tell them apart, and the classes and boundaries on every code point.
@@ -65,8 +70,10 @@ _POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
 _MULTILINE = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z-]*[:)]")
 _SWAP_GREED = re.compile(r"\(\?[a-zA-Z]*U[a-zA-Z-]*[:)]")
 _CASELESS = re.compile(r"\(\?[a-zA-Z]*i[a-zA-Z-]*[:)]")
+_COUNTED = re.compile(r"\{\d+(?:,\d*)?\}")
 _TEMPLATE_GROUP = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 SURROGATES = range(0xD800, 0xE000)
+LOW_SURROGATE = "[\\x{DC00}-\\x{DFFF}]"  # seen alone only inside a character, by Java
 
 
 @dataclass(frozen=True)
@@ -84,15 +91,24 @@ class UnicodeClasses:
         return positive if letter.islower() else f"[^{positive}]"
 
     def boundary(self, negated: bool) -> str:
-        """`\\b` (or `\\B`): a word character on exactly one side (or on both or neither)."""
+        """`\\b` (or `\\B`): a word character on exactly one side (or on both or neither).
+        After an empty match Java tries the next UTF-16 unit, which can be the middle of a
+        character beyond the BMP, where neither side is a word: `\\B` must not match there."""
         w = self.word
         if negated:
-            return f"(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"
+            return f"(?:(?<={w})(?={w})|(?<!{w})(?!{w})(?!{LOW_SURROGATE}))"
         return f"(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"
 
 
-def to_java(pattern: str, classes: UnicodeClasses) -> str:
-    """`pattern` (Rust syntax, as Polars reads it) in Java's syntax, matching the same texts."""
+def to_java(pattern: str, classes: UnicodeClasses, *, possessive: bool = False) -> str:
+    """`pattern` (Rust syntax, as Polars reads it) in Java's syntax, matching the same texts.
+
+    With `possessive`, every quantifier outside a class gives nothing back (`+` becomes
+    `++`): Java backtracks where Rust never does (its matching takes linear time), so the
+    number grammar tried on 100,000 digits and a letter took Java 189 s greedy, 0.2 s
+    possessive (50,000: 45 s). Only for patterns where giving back cannot help a match
+    (rules.py's grammars: each run of digits is followed by a character it cannot hold);
+    the tests compare the possessive forms with Rust's on those long runs."""
     if _SWAP_GREED.search(pattern):  # Rust's (?U) swaps greed; Java's means Unicode classes
         raise ValueError(f"the (?U) flag of {pattern!r} has no Java equivalent")
     multiline = _MULTILINE.search(pattern) is not None
@@ -100,8 +116,10 @@ def to_java(pattern: str, classes: UnicodeClasses) -> str:
     if _CASELESS.search(pattern) and not pattern.isascii():
         out.append(UNICODE_CASE)
     depth, i = 0, 0  # depth: nesting of character classes
+    after_group = False  # `?` right after `(` opens a group, it is no quantifier
     while i < len(pattern):
         char = pattern[i]
+        opens_group, after_group = after_group, char == "(" and depth == 0
         if char == "\\" and i + 1 < len(pattern):
             letter = pattern[i + 1]
             if letter in CLASS_ESCAPES:
@@ -137,6 +155,12 @@ def to_java(pattern: str, classes: UnicodeClasses) -> str:
             out.append(char)
         elif char == "$" and not multiline:
             out.append("\\z")
+        elif possessive and (char in "+*" or (char == "?" and not opens_group)):
+            i = _possessive(pattern, i, char, out)
+            continue
+        elif possessive and (counted := _COUNTED.match(pattern, i)):
+            i = _possessive(pattern, counted.end() - 1, counted.group(), out)
+            continue
         elif pattern.startswith("(?P<", i):
             out.append("(?<")
             i += 4
@@ -145,6 +169,15 @@ def to_java(pattern: str, classes: UnicodeClasses) -> str:
             out.append(char)
         i += 1
     return "".join(out)
+
+
+def _possessive(pattern: str, i: int, quantifier: str, out: list[str]) -> int:
+    """Write `quantifier` (ending at `i`) possessive; the index after it."""
+    following = pattern[i + 1 : i + 2]
+    if following == "?":
+        raise ValueError(f"{pattern!r}: a lazy quantifier cannot be made possessive")
+    out.append(quantifier if following == "+" else quantifier + "+")
+    return i + 1
 
 
 def to_java_replacement(template: str) -> str:
@@ -168,19 +201,28 @@ class JavaRegexes:
 
     def __init__(self, spark: SparkSession) -> None:
         self.spark = spark
-        self._translated: dict[str, str] = {}
+        self._translated: dict[tuple[str, bool], str] = {}
 
     @functools.cached_property
     def classes(self) -> UnicodeClasses:
         return unicode_classes(self.spark)
 
     def __call__(self, pattern: str) -> str:
-        if pattern not in self._translated:
-            # The grammars have no class escapes: nothing to measure for them.
+        """A pattern of a contract, of redaction or cleaning."""
+        return self._java(pattern, possessive=False)
+
+    def grammar(self, pattern: str) -> str:
+        """One of rules.py's grammars: possessive (see `to_java`)."""
+        return self._java(pattern, possessive=True)
+
+    def _java(self, pattern: str, *, possessive: bool) -> str:
+        if (pattern, possessive) not in self._translated:
+            # Most patterns have no class escapes: nothing to measure for them.
             needs_classes = re.search(r"\\[wWdDsSbB]", pattern) is not None
             classes = self.classes if needs_classes else _NO_CLASSES
-            self._translated[pattern] = to_java(pattern, classes)
-        return self._translated[pattern]
+            java = to_java(pattern, classes, possessive=possessive)
+            self._translated[pattern, possessive] = java
+        return self._translated[pattern, possessive]
 
 
 # For the patterns without class escapes: never asked for a class.
@@ -218,14 +260,16 @@ def _unicode_classes(java: dict[str, str]) -> UnicodeClasses:
 
 def _corrected(members: str, missing: set[str], extra: set[str]) -> str:
     """`[<members><missing>&&[^<extra>]]`, the parts that are empty left out."""
-    text = f"[{members}{_ranges(missing)}"
+    text = f"[{members}{_ranges(missing) if missing else ''}"
     if extra:
         text += f"&&[^{_ranges(extra)}]"
     return text + "]"
 
 
 def _ranges(members: set[str]) -> str:
-    """Code points as Java class ranges. Beyond the Basic Multilingual Plane the characters
+    """Code points as a Java class. Java tries a class's ranges one by one: the span from
+    the first to the last is checked first, so that older text (all of it below U+0870 for
+    Java 17) is decided by one comparison. Beyond the Basic Multilingual Plane characters
     are written as themselves, not escaped: Java then looks behind by code points, not by
     UTF-16 units, where a look-behind holds them (`\\b`)."""
     points = sorted(ord(c) for c in members)
@@ -235,9 +279,10 @@ def _ranges(members: set[str]) -> str:
             spans[-1][1] = point
         else:
             spans.append([point, point])
-    return "".join(
+    listed = "".join(
         _char(low) if low == high else f"{_char(low)}-{_char(high)}" for low, high in spans
     )
+    return f"[{_char(points[0])}-{_char(points[-1])}&&[{listed}]]"
 
 
 def _char(point: int) -> str:

@@ -12,7 +12,8 @@ from pyspark.sql import functions as sf
 from ...contracts import Contract
 from ...rules import WHITESPACE
 from .io import from_arrow
-from .validate import READ_ORDER, Regexes
+from .regex import JavaRegexes
+from .validate import READ_ORDER
 
 # transforms/clean.py's pattern for runs of whitespace in free text.
 WHITESPACE_RUNS = r"\s{2,}|[^\S ]"
@@ -28,7 +29,7 @@ def rounded(column: SparkColumn, decimals: int) -> SparkColumn:
     return sf.when(sf.abs(result) == sf.lit(float("inf")), column).otherwise(result)
 
 
-def clean(frame: DataFrame, contract: Contract, java: Regexes) -> DataFrame:
+def clean(frame: DataFrame, contract: Contract, java: JavaRegexes) -> DataFrame:
     """Free text with each run of whitespace as one space, trimmed; amounts to cents;
     timestamps to the millisecond (floored, as Polars' truncate floors)."""
     changed: dict[str, SparkColumn] = {}

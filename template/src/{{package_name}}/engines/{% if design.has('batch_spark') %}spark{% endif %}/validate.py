@@ -14,7 +14,6 @@ timestamps are assembled from the grammar's groups. Nothing here can raise on a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from pyspark.sql import Column as SparkColumn
@@ -35,9 +34,8 @@ from ...rules import (
     window,
 )
 from ...transforms.validate import duplicate_key_reason
+from .regex import JavaRegexes
 
-# A Rust pattern -> its Java form (regex.JavaRegexes).
-Regexes = Callable[[str], str]
 META = ("_batch_id", "_source", "_source_row", "_ingested_at")
 READ_ORDER = "__read_order"  # the order rows were read in: the last tie-breaker
 SPARK_TYPES = {
@@ -83,18 +81,18 @@ def normalised(column: Column) -> SparkColumn:
     return text
 
 
-def parsed(column: Column, text: SparkColumn, java: Regexes) -> SparkColumn:
+def parsed(column: Column, text: SparkColumn, java: JavaRegexes) -> SparkColumn:
     """`rules.parse`: the text as the column's type where its grammar accepts it, else null."""
     match column.logical_type:
         case "integer":
             # try_cast is null beyond int64, as Polars' cast is (bad_type).
-            return sf.when(text.rlike(java(INTEGER_GRAMMAR)), text.try_cast("bigint"))
+            return sf.when(text.rlike(java.grammar(INTEGER_GRAMMAR)), text.try_cast("bigint"))
         case "number":
             special = sf.lower(text)
             value = text.try_cast("double")
             for spelling, number in _NON_FINITE.items():
                 value = sf.when(special == spelling, sf.lit(number)).otherwise(value)
-            return sf.when(text.rlike(java(NUMBER_GRAMMAR)), value)
+            return sf.when(text.rlike(java.grammar(NUMBER_GRAMMAR)), value)
         case "boolean":
             lowered = sf.lower(text)
             value = sf.lit(None).cast("boolean")
@@ -126,16 +124,16 @@ def _day(year: SparkColumn, month: SparkColumn, day: SparkColumn) -> SparkColumn
     return sf.when(days <= sf.dayofmonth(sf.last_day(first)), sf.date_add(first, days - 1))
 
 
-def _date(text: SparkColumn, java: Regexes) -> SparkColumn:
-    grammar = java(DATE_GRAMMAR)
+def _date(text: SparkColumn, java: JavaRegexes) -> SparkColumn:
+    grammar = java.grammar(DATE_GRAMMAR)
     year, month, day = _groups(text, grammar, 3)
     return sf.when(text.rlike(grammar), _day(year, month, day))
 
 
-def _timestamp(text: SparkColumn, java: Regexes) -> SparkColumn:
+def _timestamp(text: SparkColumn, java: JavaRegexes) -> SparkColumn:
     """The moment in UTC, to the microsecond (further digits are cut, as Polars cuts them):
     micro-seconds since 1970 assembled from the grammar's groups and the zone's offset."""
-    grammar = java(TIMESTAMP_GRAMMAR)
+    grammar = java.grammar(TIMESTAMP_GRAMMAR)
     year, month, day, hour, minute, second, fraction, zone = _groups(text, grammar, 8)
     days = sf.unix_date(_day(year, month, day)).cast("bigint")
     offset_hours = sf.coalesce(_int(sf.substring(zone, 2, 2)), sf.lit(0))
@@ -148,7 +146,7 @@ def _timestamp(text: SparkColumn, java: Regexes) -> SparkColumn:
     return sf.when(text.rlike(grammar), sf.timestamp_micros(seconds * _MICROS + micros))
 
 
-def broken(rule: Rule, now: datetime, java: Regexes) -> SparkColumn:
+def broken(rule: Rule, now: datetime, java: JavaRegexes) -> SparkColumn:
     """True where the row breaks `rule` (`rules._broken`), on the helper columns."""
     column = rule.column
     text, value = _col(text_name(column)), _col(value_name(column))
@@ -201,7 +199,7 @@ def raw_columns(raw: DataFrame) -> list[str]:
 
 
 def check(
-    raw: DataFrame, contract: Contract, *, now: datetime, flag_duplicates: bool, java: Regexes
+    raw: DataFrame, contract: Contract, *, now: datetime, flag_duplicates: bool, java: JavaRegexes
 ) -> DataFrame:
     """The raw rows with each column's text and value, `_failed` and, for failed rows,
     `_reason` (`transforms.validate.validate` before it splits the rows)."""
