@@ -61,8 +61,15 @@ demo: bootstrap ## Render the default answers into ./demo, install it and run it
 # its worker run for about 45 s) and passed every run so far, but it rests on a third-party
 # binary (Tansu 0.6, memory-only, no Windows wheel) and on a worker's group join timing that
 # a loaded CI runner stretches; the e2e tier covers the Faust agent without a broker.
+#
+# Two pytest-xdist workers (TEST_WORKERS): the quick tiers file by file, then the projects
+# two at a time, the slowest stacks first (tests/conftest.py), each project's own tests on
+# one worker of its own. On 2 cores this hides one project's single-threaded steps (install,
+# mypy, make run, a JVM's start) behind the other's tests.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 test: bootstrap lint ## The whole test suite: unit, render, update, e2e and random tiers
-	$(PYTEST) tests -m "not broker"
+	$(PYTEST) tests -m "not broker" $(PARALLEL)
 
 test-unit: bootstrap ## Design-engine tests only (seconds)
 	$(PYTEST) tests -m unit
@@ -74,7 +81,7 @@ test-update: bootstrap ## copier update on a throwaway git copy of the template
 	$(PYTEST) tests -m update
 
 test-e2e: bootstrap ## Install generated projects and run their own tests (minutes)
-	$(PYTEST) tests -m e2e
+	$(PYTEST) tests -m e2e $(PARALLEL)
 
 # N random answer sets drawn with SEED (tests/answer_space.py); a failure is shrunk to the
 # smallest failing answer set. `make test` runs the tier's fixed sample (2 sets; CI time: each set is a project installed, tested and run, ~2.5 min).

@@ -15,6 +15,8 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE_ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from generated import PROJECT_TIMEOUT_SECONDS  # noqa: E402 (on the path just above)
+
 # Tests commit in throwaway git repositories (copier update needs commits, and so do the
 # generated projects' pre-commit checks). A fresh machine has no git identity: give one to
 # these commits, so that `make test` needs no `git config` first.
@@ -38,21 +40,47 @@ TIER_OF_FOLDER = {
 }
 
 
+# The tiers that install projects: each test is one project (or a sample of random answer
+# sets), and the two workers of `make test` take them one by one, the slowest stacks first
+# (a JVM to start, pyspark and PyFlink to install): a short project ends the run, not a long
+# one started last. The other tiers go to the workers file by file (`xdist_group`), so that a
+# module's rendered projects are rendered once.
+PROJECT_TIERS = ("e2e", "random")
+# Words of a project test's id -> how slow (the seed preset runs Flink and Spark; a random
+# answer set may draw either).
+SLOW_STACKS = {"flink": 3, "spark": 2, "random": 2}
+
+
+def _tier(item: pytest.Item) -> str | None:
+    folder = Path(str(item.fspath)).parent.name
+    return TIER_OF_FOLDER.get(folder)
+
+
+def _expected_cost(item: pytest.Item) -> int:
+    return max((cost for word, cost in SLOW_STACKS.items() if word in item.nodeid), default=1)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        folder = Path(str(item.fspath)).parent.name
-        if folder in TIER_OF_FOLDER:
-            item.add_marker(getattr(pytest.mark, TIER_OF_FOLDER[folder]))
+        tier = _tier(item)
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
+        if tier not in PROJECT_TIERS:
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
+        elif item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(PROJECT_TIMEOUT_SECONDS))
     # Fast tiers first (in the order above): a broken validator fails in seconds, not after
-    # half an hour of installed projects.
+    # half an hour of installed projects. Then the projects, the slowest first.
     order = list(TIER_OF_FOLDER)
-    items.sort(
-        key=lambda item: (
-            order.index(Path(str(item.fspath)).parent.name)
-            if Path(str(item.fspath)).parent.name in order
-            else len(order)
-        )
-    )
+
+    def position(item: pytest.Item) -> tuple[int, int]:
+        tier = _tier(item)
+        if tier in PROJECT_TIERS:
+            return (order.index("e2e"), -_expected_cost(item))
+        return (order.index(tier) if tier else len(order), 0)
+
+    items.sort(key=position)
 
 
 @pytest.fixture(scope="session")

@@ -29,12 +29,18 @@ from rendering import render
 # times per stack: E2E_TIMINGS=/tmp/e2e-timings.jsonl make test-e2e
 TIMINGS = os.environ.get("E2E_TIMINGS")
 # Variables of the template's own environment that would redirect the generated
-# project's tools (uv run sets VIRTUAL_ENV; pytest sets PYTEST_*).
-LEAKY = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_VERSION")
+# project's tools (uv run sets VIRTUAL_ENV; pytest and pytest-xdist set PYTEST_*, e.g. the
+# worker's name, which a project's tests read to name their databases).
+LEAKY = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
+LEAKY_PREFIX = "PYTEST_"
+
+# The time a project test (render, install, check, test, run) may take: a guard against a
+# hang, not a target; under `make test` a project shares the machine with another one.
+PROJECT_TIMEOUT_SECONDS = 1800
 
 
 def project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY and not k.startswith(LEAKY_PREFIX)}
     env["UV_PYTHON_DOWNLOADS"] = "never"
     return env
 

@@ -7,6 +7,7 @@ defaults and recommendations, and the checks must hold for whatever it chose.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import xml.etree.ElementTree as ET
@@ -79,11 +80,14 @@ def run_own_tests(project: Path, *, server: Postgres | None = None) -> Counter[s
     their own. Returns the number of tests per test file."""
     report = project / REPORT
     env = {"PIPELINE_WAREHOUSE_URL": server.url} if server else {}
+    # Under `make test`, two projects are tested at a time (one per pytest-xdist worker):
+    # each takes one worker of its own (its tests still run under xdist, as its CI runs them).
+    workers = "-n 1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else ""
     output = sh(
         project,
         "make",
         "test",
-        f"PYTEST_ARGS=--junitxml={report}",
+        f"PYTEST_ARGS=--junitxml={report} {workers}".strip(),
         env=env,
         unset=WAREHOUSE_VARIABLES,
     )

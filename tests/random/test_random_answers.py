@@ -29,7 +29,13 @@ from answer_space import (
     AnswerSet,
     answer_sets,
 )
-from generated import Postgres, set_up_project, sh, throwaway_postgres
+from generated import (
+    PROJECT_TIMEOUT_SECONDS,
+    Postgres,
+    set_up_project,
+    sh,
+    throwaway_postgres,
+)
 from user_checks import (
     check_generated_files,
     check_postgres_load,
@@ -62,8 +68,8 @@ def _keep_for_replay(answer_set: AnswerSet) -> Path:
     return root
 
 
-# One test runs the whole sample: pytest-timeout's 900 s apply to each answer set.
-@pytest.mark.timeout(900 * SAMPLE_SETS)
+# One test runs the whole sample: the project tiers' timeout applies to each answer set.
+@pytest.mark.timeout(PROJECT_TIMEOUT_SECONDS * SAMPLE_SETS)
 @seed(SAMPLE_SEED)
 @settings(
     max_examples=SAMPLE_SETS,

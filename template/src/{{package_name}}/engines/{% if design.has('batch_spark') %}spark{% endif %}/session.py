@@ -1,7 +1,8 @@
 """One SparkSession per process, started on first use.
 
 Local runs and the tests get a small single-node session (`local[2]` unless
-PIPELINE_SPARK_MASTER says otherwise). Under spark-submit, or wherever a master is already
+PIPELINE_SPARK_MASTER says otherwise; the PIPELINE_SPARK_* settings, from the environment or
+.env, size it). Under spark-submit, or wherever a master is already
 configured (deploy/spark/spark-defaults.conf), that configuration is kept as it is: only the
 settings the engine's results depend on (UTC, how Parquet stores timestamps and old dates)
 are set on every session, since without them the same input would give other rows.
@@ -12,18 +13,37 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
-DEFAULT_MASTER = "local[2]"
-MASTER_ENV = "PIPELINE_SPARK_MASTER"
-SHUFFLE_PARTITIONS_ENV = "PIPELINE_SPARK_SHUFFLE_PARTITIONS"
-DRIVER_MEMORY_ENV = "PIPELINE_SPARK_DRIVER_MEMORY"
-# JVM options of a local driver, e.g. `-XX:TieredStopAtLevel=1` for short runs (the tests):
-# the quick JIT alone halves the start-up (14 -> 8 s) and the first query (7 -> 4 s) here,
-# and costs throughput on long ones.
-DRIVER_JAVA_OPTIONS_ENV = "PIPELINE_SPARK_DRIVER_JAVA_OPTIONS"
+from ...config import Settings
+
+
+@dataclass(frozen=True)
+class LocalSpark:
+    """How a local session starts: Settings.spark_* (PIPELINE_SPARK_*). A master that is
+    already configured (spark-submit) ignores it."""
+
+    master: str = "local[2]"
+    driver_memory: str = "1g"
+    # Small local batches: the default 200 shuffle partitions are 200 tiny tasks each.
+    shuffle_partitions: int = 4
+    # e.g. `-XX:TieredStopAtLevel=1` for short runs (the tests): the quick JIT alone halves
+    # the start-up (14 -> 8 s) and the first query (7 -> 4 s) here, and costs throughput on
+    # long ones.
+    driver_java_options: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalSpark:
+        return cls(
+            master=settings.spark_master,
+            driver_memory=settings.spark_driver_memory,
+            shuffle_partitions=settings.spark_shuffle_partitions,
+            driver_java_options=settings.spark_driver_java_options,
+        )
+
 
 # Set on every session, a configured one included: the engine's rows depend on them.
 ENGINE_CONF = {
@@ -47,8 +67,9 @@ _session: SparkSession | None = None
 _built_here = False
 
 
-def spark_session() -> SparkSession:
-    """The process's session: the one already running, or a new one."""
+def spark_session(local: LocalSpark | None = None) -> SparkSession:
+    """The process's session: the one already running, or a new one (`local`, else the
+    settings of the environment and .env, when no master is configured)."""
     global _session, _built_here
     with _lock:
         if _session is not None and _is_alive(_session):
@@ -56,7 +77,8 @@ def spark_session() -> SparkSession:
         if _configured_master() is not None:
             session, _built_here = SparkSession.builder.getOrCreate(), False
         else:
-            session, _built_here = _local_builder().getOrCreate(), True
+            local = local or LocalSpark.from_settings(Settings())
+            session, _built_here = _local_builder(local).getOrCreate(), True
         for name, value in ENGINE_CONF.items():
             session.conf.set(name, value)
         _no_checksum_files(session)
@@ -85,32 +107,28 @@ def _configured_master() -> str | None:
     return SparkConf().get("spark.master", None)
 
 
-def _local_builder() -> SparkSession.Builder:
-    master = os.environ.get(MASTER_ENV, DEFAULT_MASTER)
+def _local_builder(local: LocalSpark) -> SparkSession.Builder:
     # The Python workers run this interpreter (its environment has pyarrow and the project),
     # not whichever `python3` comes first on PATH: PySpark reads the variable when the
     # context starts (a cron job or an orchestrator may call .venv/bin/python directly).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.appName("pipeline")
-        .master(master)
-        # Small local batches: the default 200 shuffle partitions are 200 tiny tasks each.
-        .config("spark.sql.shuffle.partitions", os.environ.get(SHUFFLE_PARTITIONS_ENV, "4"))
-        .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV, "1g"))
+        .master(local.master)
+        .config("spark.sql.shuffle.partitions", str(local.shuffle_partitions))
+        .config("spark.driver.memory", local.driver_memory)
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
     )
-    if master.startswith("local"):
+    if local.master.startswith("local"):
         # No web UI (a port per session, ~1 s of start-up) and no host name lookup.
         builder = (
             builder.config("spark.ui.enabled", "false")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
         )
-    if os.environ.get(DRIVER_JAVA_OPTIONS_ENV):
-        builder = builder.config(
-            "spark.driver.extraJavaOptions", os.environ[DRIVER_JAVA_OPTIONS_ENV]
-        )
+    if local.driver_java_options:
+        builder = builder.config("spark.driver.extraJavaOptions", local.driver_java_options)
     return builder
 
 
