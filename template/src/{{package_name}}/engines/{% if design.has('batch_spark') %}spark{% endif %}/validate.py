@@ -82,7 +82,9 @@ def normalised(column: Column) -> SparkColumn:
 
 
 def parsed(column: Column, text: SparkColumn, java: JavaRegexes) -> SparkColumn:
-    """`rules.parse`: the text as the column's type where its grammar accepts it, else null."""
+    """`rules.parse`: the text as the column's type where its grammar accepts it, else null.
+    A date or timestamp is read from its grammar's groups (`grammar_groups`), the column
+    `groups_name(column)` of the frame."""
     match column.logical_type:
         case "integer":
             # try_cast is null beyond int64, as Polars' cast is (bad_type).
@@ -100,16 +102,35 @@ def parsed(column: Column, text: SparkColumn, java: JavaRegexes) -> SparkColumn:
                 value = sf.when(lowered == spelling, sf.lit(truth)).otherwise(value)
             return value
         case "date":
-            return _date(text, java)
+            return _date(_col(groups_name(column)))
         case "timestamp":
-            return _timestamp(text, java)
+            return _timestamp(_col(groups_name(column)))
         case _:
             return text
 
 
-def _groups(text: SparkColumn, grammar: str, count: int) -> list[SparkColumn]:
-    """The grammar's groups 1..count as texts ("" where the grammar does not match)."""
-    return [sf.regexp_extract(text, grammar, group) for group in range(1, count + 1)]
+# The date and time grammars, with their number of groups.
+GROUPED = {"date": (DATE_GRAMMAR, 3), "timestamp": (TIMESTAMP_GRAMMAR, 8)}
+# Joins a grammar's groups in one replacement: a control character, which no grammar admits.
+_GROUP_SEPARATOR = "\x1f"
+
+
+def groups_name(column: Column) -> str:
+    return f"__groups:{column.name}"
+
+
+def grammar_groups(column: Column, text: SparkColumn, java: JavaRegexes) -> SparkColumn:
+    """A date's or timestamp's grammar groups, as an array of texts ("" for a group that took
+    no part), or null where the grammar does not match the whole text. One regex match per
+    value: the match is replaced by its groups joined by a separator, so a changed text is
+    a match (a text the grammar accepts holds no separator, so it always changes)."""
+    grammar, count = GROUPED[column.logical_type]
+    joined = sf.regexp_replace(
+        text,
+        java.grammar(grammar),
+        _GROUP_SEPARATOR.join(f"${group}" for group in range(1, count + 1)),
+    )
+    return sf.when(joined != text, sf.split(joined, _GROUP_SEPARATOR, count))
 
 
 def _int(text: SparkColumn) -> SparkColumn:
@@ -124,17 +145,17 @@ def _day(year: SparkColumn, month: SparkColumn, day: SparkColumn) -> SparkColumn
     return sf.when(days <= sf.dayofmonth(sf.last_day(first)), sf.date_add(first, days - 1))
 
 
-def _date(text: SparkColumn, java: JavaRegexes) -> SparkColumn:
-    grammar = java.grammar(DATE_GRAMMAR)
-    year, month, day = _groups(text, grammar, 3)
-    return sf.when(text.rlike(grammar), _day(year, month, day))
+def _date(groups: SparkColumn) -> SparkColumn:
+    year, month, day = (sf.get(groups, index) for index in range(3))
+    return sf.when(groups.isNotNull(), _day(year, month, day))
 
 
-def _timestamp(text: SparkColumn, java: JavaRegexes) -> SparkColumn:
+def _timestamp(groups: SparkColumn) -> SparkColumn:
     """The moment in UTC, to the microsecond (further digits are cut, as Polars cuts them):
     micro-seconds since 1970 assembled from the grammar's groups and the zone's offset."""
-    grammar = java.grammar(TIMESTAMP_GRAMMAR)
-    year, month, day, hour, minute, second, fraction, zone = _groups(text, grammar, 8)
+    year, month, day, hour, minute, second, fraction, zone = (
+        sf.get(groups, index) for index in range(8)
+    )
     days = sf.unix_date(_day(year, month, day)).cast("bigint")
     offset_hours = sf.coalesce(_int(sf.substring(zone, 2, 2)), sf.lit(0))
     zone_digits = sf.regexp_replace(zone, ":", "")  # +02:00, +0200 or +02
@@ -143,7 +164,7 @@ def _timestamp(text: SparkColumn, java: JavaRegexes) -> SparkColumn:
     offset = sign * (offset_hours * 3600 + offset_minutes * 60)
     seconds = days * 86400 + _int(hour) * 3600 + _int(minute) * 60 + _int(second) - offset
     micros = sf.rpad(sf.substring(fraction, 1, 6), 6, "0").try_cast("bigint")
-    return sf.when(text.rlike(grammar), sf.timestamp_micros(seconds * _MICROS + micros))
+    return sf.when(groups.isNotNull(), sf.timestamp_micros(seconds * _MICROS + micros))
 
 
 def broken(rule: Rule, now: datetime, java: JavaRegexes) -> SparkColumn:
@@ -208,9 +229,16 @@ def check(
     raw = raw.withColumn(READ_ORDER, sf.monotonically_increasing_id())
     columns = contract.columns
     texts = raw.select("*", *(normalised(c).alias(text_name(c)) for c in columns))
-    values = texts.select(
-        "*", *(parsed(c, _col(text_name(c)), java).alias(value_name(c)) for c in columns)
+    # The groups of the dates and times in a projection of their own: each text is matched
+    # once (read from one expression, the groups would be matched once per group and use;
+    # 2.6x the time of the whole parse here).
+    timed = [c for c in columns if c.logical_type in GROUPED]
+    grouped = texts.select(
+        "*", *(grammar_groups(c, _col(text_name(c)), java).alias(groups_name(c)) for c in timed)
     )
+    values = grouped.select(
+        "*", *(parsed(c, _col(text_name(c)), java).alias(value_name(c)) for c in columns)
+    ).drop(*(groups_name(c) for c in timed))
     rules = [(broken(rule, now, java), rule.reason) for rule in contract_rules(contract)]
     failed = read_error().isNotNull()
     for condition, _ in rules:
