@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import hashlib
 import json
 import re
@@ -43,7 +42,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
@@ -79,8 +78,9 @@ EXTENSIONS = {".csv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "par
 GZIP_EXTENSION = ".gz"
 # A rough width of a Parquet row as text: the rows per batch that fill about `chunk_bytes`.
 _PARQUET_ROW_BYTES = 512
-# What a truncated or damaged gzip stream raises while it is read.
-_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+# gzip streams: zlib's window with its gzip header and trailer, and compressed bytes per read.
+_GZIP_WINDOW = 16 + zlib.MAX_WBITS
+_GZIP_PIECE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -194,18 +194,52 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
+def _plain(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while block := handle.read(chunk_bytes):
+            yield block
 
 
-def _blocks(handle: _Readable, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """The file's bytes in blocks of about `chunk_bytes` that end at a line break, each with
-    the number of its first line. A newline byte never occurs inside a UTF-8 character, so a
-    block boundary never splits one; a line longer than a block makes that block longer.
-    `handle` may decompress: a gzip stream also gives at most `chunk_bytes` per read."""
+class _DamagedGzip(Exception):  # noqa: N818  (a signal inside this module, not an error)
+    pass
+
+
+def _gunzip(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The decompressed bytes of a gzip file, at most `chunk_bytes` at a time (a small file
+    that inflates to gigabytes never sits in memory), member after member as `gzip` reads
+    them. Everything before a damage is given first; then `_DamagedGzip` is raised for a
+    stream that is corrupt (a bad header, data or checksum) or ends before its end marker."""
+    inflater = zlib.decompressobj(_GZIP_WINDOW)
+    in_member = False  # the inflater has started a member that has not ended yet
+    with path.open("rb") as handle:
+        while piece := handle.read(_GZIP_PIECE_BYTES):
+            while piece:
+                in_member = True
+                try:
+                    yield inflater.decompress(piece, chunk_bytes)
+                except zlib.error:
+                    raise _DamagedGzip from None
+                piece = inflater.unconsumed_tail
+                if inflater.eof:  # a member ended: what follows is the next member
+                    piece = inflater.unused_data + piece
+                    inflater, in_member = zlib.decompressobj(_GZIP_WINDOW), False
+                    if not piece.strip(b"\0"):  # zero padding after the last member
+                        piece = b""
+    # Output the inflater still holds back for want of room, then: did the member end?
+    while in_member and not inflater.eof and (block := inflater.decompress(b"", chunk_bytes)):
+        yield block
+    if in_member and not inflater.eof:
+        raise _DamagedGzip
+
+
+def _blocks(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
+    """The file's bytes in blocks that end at a line break, each with the number of its first
+    line (`chunks` are the file's bytes, about `chunk_bytes` at a time). A newline byte never
+    occurs inside a UTF-8 character, so a block boundary never splits one; a line longer
+    than a block makes that block longer."""
     first_line = 1
     pending = bytearray()  # the start of a line that has not ended yet
-    while block := handle.read(chunk_bytes):
+    for block in chunks:
         # Only the new block is searched: a line spanning many blocks costs no more
         # than its bytes.
         end = block.rfind(b"\n")
@@ -301,40 +335,40 @@ def _read_lines(
     )
     rejected: _FileRejected | None = None
     non_blank = blank = 0
-    with gzip.open(path, "rb") if fmt.gzip else path.open("rb") as handle:
-        try:
-            for data, first_line in _blocks(handle, chunk_bytes):
-                if first_line == 1:
-                    if data.startswith(codecs.BOM_UTF8):
-                        data = data[len(codecs.BOM_UTF8) :]
-                    elif data.startswith(_UNICODE_BOMS):
-                        rejected = rejected or _not_utf8()
-                if rejected is None:
-                    try:
-                        data.decode("utf-8")  # only checked: the lines are split from the bytes
-                    except UnicodeError:
-                        rejected = _not_utf8()
-                # Latin-1 maps every byte to one character: a rejected file's lines still count.
-                lines = _lines(data.decode("latin-1").encode() if rejected else data, first_line)
-                blank_here = int(lines.get_column("_blank").sum())
-                non_blank, blank = non_blank + lines.height - blank_here, blank + blank_here
-                if rejected is not None:
-                    continue
+    chunks = _gunzip(path, chunk_bytes) if fmt.gzip else _plain(path, chunk_bytes)
+    try:
+        for data, first_line in _blocks(chunks):
+            if first_line == 1:
+                if data.startswith(codecs.BOM_UTF8):
+                    data = data[len(codecs.BOM_UTF8) :]
+                elif data.startswith(_UNICODE_BOMS):
+                    rejected = rejected or _not_utf8()
+            if rejected is None:
                 try:
-                    rows = parser.parse(lines)
-                except _FileRejected as reason:
-                    rejected = reason
-                    continue
-                if rows is not None:
-                    emit(rows)
-        except _GZIP_ERRORS:
-            # The lines before the damage were counted, and none of them is loaded: a file
-            # is loaded whole or not at all, and a resent file is read again from the start.
-            rejected = _FileRejected(
-                "unreadable_gzip",
-                "the gzip stream is truncated or corrupt (or the file is not gzip): "
-                "nothing of it was loaded; send it again",
-            )
+                    data.decode("utf-8")  # only checked: the lines are split from the bytes
+                except UnicodeError:
+                    rejected = _not_utf8()
+            # Latin-1 maps every byte to one character: a rejected file's lines still count.
+            lines = _lines(data.decode("latin-1").encode() if rejected else data, first_line)
+            blank_here = int(lines.get_column("_blank").sum())
+            non_blank, blank = non_blank + lines.height - blank_here, blank + blank_here
+            if rejected is not None:
+                continue
+            try:
+                rows = parser.parse(lines)
+            except _FileRejected as reason:
+                rejected = reason
+                continue
+            if rows is not None:
+                emit(rows)
+    except _DamagedGzip:
+        # The lines before the damage were counted, and none of them is loaded: a file is
+        # loaded whole or not at all, and a file sent again is read again from the start.
+        rejected = _FileRejected(
+            "unreadable_gzip",
+            "the gzip stream is truncated or corrupt (or the file is not gzip): "
+            "nothing of it was loaded; send it again",
+        )
     if rejected is None and not parser.seen_content:
         rejected = _FileRejected("empty_file", parser.empty_detail)
     # The first non-blank line of a CSV is its header, even a wrong one.
@@ -536,21 +570,7 @@ class _JsonParser:
         content = content.with_columns(
             _read_error=_line_checks(contract, (~looks_like_object, "not_an_object"))
         )
-        if contract.nested:
-            return _nested_rows(content, contract)
-        # Fast path: decode every line shaped like an object at once. If one of them is still
-        # not valid JSON or holds a nested value, json_decode raises and the exact, slower path
-        # finds which lines and why.
-        try:
-            rows = _decode(content, self.schema)
-        except pl.exceptions.ComputeError:
-            exact = _with_json_errors(content, contract)
-            try:
-                rows = _decode(exact, self.schema)
-            except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
-                raise _FileRejected(
-                    "unparseable_json", "the JSON decoder rejected the file"
-                ) from None
+        rows = _nested_rows(content, contract) if contract.nested else self.flat(content)
         # "not_an_object" is only a guess from the line's shape: valid JSON or not decides.
         return rows.with_columns(
             _read_error=pl.when(
@@ -559,6 +579,23 @@ class _JsonParser:
             .then(pl.lit("unparseable_json"))
             .otherwise("_read_error")
         )
+
+
+    def flat(self, content: pl.DataFrame) -> pl.DataFrame:
+        """Lines whose columns are the object's own keys."""
+        # Fast path: decode every line shaped like an object at once. If one of them is still
+        # not valid JSON or holds a nested value, json_decode raises and the exact, slower path
+        # finds which lines and why.
+        try:
+            return _decode(content, self.schema)
+        except pl.exceptions.ComputeError:
+            exact = _with_json_errors(content, self.contract)
+            try:
+                return _decode(exact, self.schema)
+            except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
+                raise _FileRejected(
+                    "unparseable_json", "the JSON decoder rejected the file"
+                ) from None
 
 
 def _not_json(line: pl.Expr) -> pl.Expr:
