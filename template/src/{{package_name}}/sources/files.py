@@ -580,7 +580,6 @@ class _JsonParser:
             .otherwise("_read_error")
         )
 
-
     def flat(self, content: pl.DataFrame) -> pl.DataFrame:
         """Lines whose columns are the object's own keys."""
         # Fast path: decode every line shaped like an object at once. If one of them is still
