@@ -73,8 +73,14 @@ _SPLIT_SEPARATOR = "\x1f"  # the unit separator: a control character, quarantine
 _QUOTED_FIELD = r'(^|,)"(?:[^"]|"")*"'
 # Input bytes read at a time: memory holds one block's lines and rows, never a whole file.
 CHUNK_BYTES = 64 * 1024 * 1024
+RecordFormat = Literal["csv", "json", "parquet"]
 # The record format of each known extension; `.gz` after one of the text ones compresses it.
-EXTENSIONS = {".csv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+EXTENSIONS: dict[str, RecordFormat] = {
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+}
 GZIP_EXTENSION = ".gz"
 # A rough width of a Parquet row as text: the rows per batch that fill about `chunk_bytes`.
 _PARQUET_ROW_BYTES = 512
@@ -87,7 +93,7 @@ _GZIP_PIECE_BYTES = 1024 * 1024
 class FileFormat:
     """How one file is read: its records (CSV or JSON lines, or Parquet), maybe gzip-compressed."""
 
-    records: Literal["csv", "json", "parquet"]
+    records: RecordFormat
     gzip: bool = False
 
     @property
@@ -111,7 +117,7 @@ def file_format(path: Path, contract: Contract) -> FileFormat:
     compressed = name.endswith(GZIP_EXTENSION)
     stem = Path(name.removesuffix(GZIP_EXTENSION) if compressed else name)
     records = EXTENSIONS.get(stem.suffix, contract.source_format)
-    return FileFormat(records, compressed)  # type: ignore[arg-type]
+    return FileFormat(records, compressed)
 
 
 def dataset_patterns(contract: Contract) -> list[str]:
