@@ -672,21 +672,24 @@ def _read_parquet(
         return _rejected(
             contract, 0, "unreadable_parquet", "not a Parquet file, or its footer is damaged"
         )
-    records = parquet.metadata.num_rows
-    problem = _parquet_schema_problem(parquet.schema_arrow, contract)
-    if problem:
-        return _rejected(contract, records, "schema_mismatch", problem)
-    first_row = 1
-    rows_per_batch = max(1, chunk_bytes // _PARQUET_ROW_BYTES)
-    try:
-        # Only the contract's columns are read; other columns of the file are left alone.
-        for batch in parquet.iter_batches(rows_per_batch, columns=list(contract.column_names)):
-            emit(_parquet_rows(batch, contract, first_row))
-            first_row += batch.num_rows
-    except (pa.ArrowException, OSError):
-        return _rejected(
-            contract, records, "unreadable_parquet", "a row group of the file cannot be decoded"
-        )
+    with parquet:
+        records = parquet.metadata.num_rows
+        problem = _parquet_schema_problem(parquet.schema_arrow, contract)
+        if problem:
+            return _rejected(contract, records, "schema_mismatch", problem)
+        first_row = 1
+        rows_per_batch = max(1, chunk_bytes // _PARQUET_ROW_BYTES)
+        columns = list(contract.column_names)  # the file's other columns are left alone
+        try:
+            for batch in parquet.iter_batches(rows_per_batch, columns=columns):
+                emit(_parquet_rows(batch, contract, first_row))
+                first_row += batch.num_rows
+        # A damaged page, or a value Arrow or Polars cannot hold (text that is not UTF-8 in
+        # a string column): never quote the message, it may repeat the value.
+        except (pa.ArrowException, OSError, pl.exceptions.PolarsError):
+            return _rejected(
+                contract, records, "unreadable_parquet", "a row group of the file cannot be read"
+            )
     return FileRead(empty_raw(contract), records, 0)
 
 
@@ -725,6 +728,8 @@ def _parquet_schema_problem(schema: pa.Schema, contract: Contract) -> str:
 def _has_text_form(kind: pa.DataType) -> bool:
     if pa.types.is_dictionary(kind):
         return _has_text_form(kind.value_type)
+    if pa.types.is_float16(kind):  # Polars has no half float
+        return False
     checks = (
         pa.types.is_null,
         pa.types.is_boolean,
