@@ -58,7 +58,7 @@ log = structlog.get_logger(__name__)
 META_COLUMNS = (
     "_batch_id",
     "_source",
-    "_source_row",  # the line number in the file (1-based; a CSV header is line 1)
+    "_source_row",  # the line number (1-based; a CSV header is line 1), or Parquet row number
     "_ingested_at",
     "_raw_line",  # the line as it arrived, for a row the reader could not parse
     "_read_error",  # why the reader could not parse it
