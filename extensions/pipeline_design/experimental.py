@@ -15,9 +15,6 @@ NOT_GENERATED_YET = {
     "files_s3": "S3 files: the pipeline reads a local input folder (PIPELINE_INPUT_DIR) for now.",
     "warehouse_snowflake": "Snowflake warehouse: the pipeline loads into DuckDB for now.",
     "lake_delta": "Delta Lake: the lake is written as Parquet files for now.",
-    "format_nested_json": "Nested JSON input: only flat JSON lines and CSV are parsed for now.",
-    "format_parquet": "Parquet input: only JSON lines and CSV are parsed for now.",
-    "format_compressed_logs": "Compressed logs: only JSON lines and CSV are parsed for now.",
 }
 
 

@@ -131,3 +131,10 @@ def test_choices_whose_code_is_not_generated_yet_are_named() -> None:
     notes = build_design(preset("hybrid-clickstream")).not_generated_yet
     assert not any(note.startswith(("Spark", "Streaming")) for note in notes)  # generated
     assert any(note.startswith("Snowflake warehouse:") for note in notes)
+
+
+def test_every_input_format_is_generated() -> None:
+    every = Answers(formats=("csv", "json", "nested_json", "parquet", "compressed_logs"))
+    design = build_design(every)
+    assert {"format_nested_json", "format_parquet", "format_compressed_logs"} <= design.components
+    assert design.not_generated_yet == []

@@ -25,7 +25,7 @@ LOGICAL_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "dat
 MASKINGS = ("pseudonymise", "generalise_ip", "generalise_year", "redact", "drop", "none")
 PII_CLASSES = ("direct_identifier", "quasi_identifier", "free_text")
 ROLES = ("fact", "reference")
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "parquet")
 SEVERITIES = ("error", "warn")
 OPERATORS = (
     "mustBe",
@@ -43,6 +43,8 @@ DEFAULT_NOT_BEFORE = date(1900, 1, 1)
 DEFAULT_MAX_FUTURE_DAYS = 1.0
 # Longest input line (bytes) a record may take, unless the schema sets `maxRecordBytes`.
 DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
+# A `sourcePath`: keys separated by dots, each maybe indexing an array (`items[0].sku`).
+_PATH_STEP = re.compile(r"([^.\[\]'\"]+)((?:\[\d+\])*)")
 
 
 class ContractError(ValueError):
@@ -75,6 +77,13 @@ class Column:
     # date and timestamp columns only: the plausible window, [not_before, now + max_future_days]
     not_before: date | None = None
     max_future_days: float | None = None
+    # Where a JSON record holds the value, when not under the column's name (`sourcePath`).
+    source_path: str | None = None
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        """The keys and array indexes leading to the value in a JSON record."""
+        return path_steps(self.source_path) if self.source_path else (self.name,)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ class Contract:
     path: Path
     version: str
     role: Literal["fact", "reference"]
-    source_format: Literal["csv", "json"]
+    source_format: Literal["csv", "json", "parquet"]
     source_glob: str
     columns: tuple[Column, ...]
     keys: tuple[str, ...]
@@ -116,6 +125,11 @@ class Contract:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    @property
+    def nested(self) -> bool:
+        """Whether a JSON record holds some value away from its column's name (`sourcePath`)."""
+        return any(column.source_path for column in self.columns)
 
     @property
     def pii_columns(self) -> tuple[Column, ...]:
@@ -141,6 +155,19 @@ class Enrichment:
 
     def name(self, enrich_column: str) -> str:
         return f"{self.column.removesuffix('_id')}_{enrich_column}"
+
+
+def path_steps(path: str) -> tuple[str | int, ...]:
+    """`customer.address.city` -> ("customer", "address", "city"); `items[0].sku` -> ("items",
+    0, "sku"). A ValueError for a path that is not keys separated by dots."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        match = _PATH_STEP.fullmatch(part)
+        if match is None:
+            raise ValueError(f"{path!r} is not keys separated by dots, e.g. customer.address.city")
+        steps.append(match.group(1))
+        steps += [int(index) for index in re.findall(r"\d+", match.group(2))]
+    return tuple(steps)
 
 
 def load_contracts(directory: Path) -> dict[str, Contract]:
@@ -239,6 +266,7 @@ class _Reader:
         duplicated = {name for name in names if names.count(name) > 1}
         if duplicated:
             raise self.fail("schema.properties", f"duplicate columns {sorted(duplicated)}")
+        self.check_paths(columns)
 
         key_props = sorted(
             (p for p in table.get("properties") or [] if p.get("primaryKey")),
@@ -284,6 +312,37 @@ class _Reader:
             freshness_hours=self.duration(sla.get("latency"), "h"),
             max_record_bytes=self.max_record_bytes(custom),
         )
+
+    def check_paths(self, columns: tuple[Column, ...]) -> None:
+        """Two columns' JSON paths must agree on what each step is: a key cannot hold a value
+        for one column and an object or array for another."""
+        kinds: dict[tuple[str | int, ...], str] = {}
+        for column in columns:
+            path = column.path
+            for depth in range(1, len(path) + 1):
+                kind = "value" if depth == len(path) else type(path[depth]).__name__
+                # Any index of an array is the same place: the array's items.
+                where = tuple("[]" if isinstance(s, int) else s for s in path[:depth])
+                previous = kinds.setdefault(where, kind)
+                if previous != kind:
+                    raise self.fail(
+                        f"{column.name}.customProperties.sourcePath",
+                        f"{column.source_path or column.name!r} conflicts with another column's "
+                        "path: a key holds either a value, an object or an array",
+                    )
+
+    def source_path(self, name: str, custom: dict[str, Any]) -> str | None:
+        path = custom.get("sourcePath")
+        if path is None:
+            return None
+        where = f"{name}.customProperties.sourcePath"
+        if not isinstance(path, str):
+            raise self.fail(where, f"{path!r} is not a path such as customer.address.city")
+        try:
+            path_steps(path)
+        except ValueError as error:
+            raise self.fail(where, str(error)) from None
+        return path
 
     def max_record_bytes(self, custom: dict[str, Any]) -> int:
         value = custom.get("maxRecordBytes", DEFAULT_MAX_RECORD_BYTES)
@@ -370,6 +429,7 @@ class _Reader:
             references=self.relationship(name, prop.get("relationships") or []),
             not_before=not_before,
             max_future_days=max_future_days,
+            source_path=self.source_path(name, custom),
         )
 
     def relationship(self, name: str, relationships: list[dict[str, Any]]) -> Relationship | None:

@@ -10,13 +10,21 @@ least once, so even the small sample in data/sample exercises every path:
 * nulls in required fields
 * PII in every shape the contracts mask: names, emails, phones, IPs, birth dates, free text
 
+With `formats`, a slice of orders and events arrives in each chosen input format besides CSV
+and JSON lines (gzip-compressed, Parquet, nested JSON), as another delivery of the same feed:
+the slice's rows leave the plain file, so the rows and their defects are the same whatever
+the formats.
+
 All people are fictional: emails use the reserved example.* domains, UK phones the Ofcom
 drama range (07700 900xxx) and US phones 555-01xx.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import gzip
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -118,6 +126,8 @@ DUPLICATE_RATE = 0.05
 LATE_RATE = 0.03
 MALFORMED_RATE = 0.02
 NULL_REQUIRED_RATE = 0.01
+# Share of the orders and events each chosen input format takes, from the end of the feed.
+FORMAT_SLICE = 0.07
 
 
 @dataclass(frozen=True)
@@ -126,12 +136,20 @@ class GeneratedFiles:
     orders: Path
     events: Path
     rows: dict[str, int]
+    # The slices written in the other chosen formats (the three files above lack their rows).
+    format_files: tuple[Path, ...] = field(default=())
 
 
 def generate(
-    out_dir: Path, rows: int, *, seed: int = 42, end: datetime | None = None
+    out_dir: Path,
+    rows: int,
+    *,
+    seed: int = 42,
+    end: datetime | None = None,
+    formats: Collection[str] = (),
 ) -> GeneratedFiles:
-    """Write events.jsonl (`rows` events), orders.csv (rows/2) and customers.csv (rows/4)."""
+    """Write events.jsonl (`rows` events), orders.csv (rows/2) and customers.csv (rows/4),
+    with a slice of orders and events in each of `formats` that is not CSV or JSON lines."""
     if rows < 20:
         raise ValueError("rows must be at least 20, so that every defect fits")
     rng = np.random.default_rng(seed)
@@ -142,11 +160,14 @@ def generate(
     orders = _orders(rng, rows // 2, customers, end)
     events = _events(rng, rows, customers, end)
 
+    rows_of = {"customers": customers.height, "orders": orders.height, "events": events.height}
+    orders, events, format_files = _format_slices(out_dir, orders, events, formats)
     files = GeneratedFiles(
         customers=out_dir / "customers.csv",
         orders=out_dir / "orders.csv",
         events=out_dir / "events.jsonl",
-        rows={"customers": customers.height, "orders": orders.height, "events": events.height},
+        rows=rows_of,
+        format_files=format_files,
     )
     customers.write_csv(files.customers)
     orders.write_csv(files.orders)
@@ -360,3 +381,59 @@ def _json_line(columns: list[str], *, numeric: set[str]) -> pl.Expr:
         separator = "{" if index == 0 else ", "
         parts += [pl.lit(f'{separator}"{name}": '), encoded.fill_null(pl.lit("null"))]
     return pl.concat_str([*parts, pl.lit("}")])
+
+
+def _format_slices(
+    out_dir: Path, orders: pl.DataFrame, events: pl.DataFrame, formats: Collection[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, tuple[Path, ...]]:
+    """Write a slice of the orders (raw text) and of the events (JSON lines) in each chosen
+    format; the orders and events left for the plain files."""
+    written: list[Path] = []
+    size = max(1, round(orders.height * FORMAT_SLICE))
+    if "compressed_logs" in formats:
+        orders, part = orders.head(-size), orders.tail(size)
+        written.append(_write_gzip(out_dir / "orders-archive.csv.gz", part.write_csv().encode()))
+        events, lines = events.head(-size), events.tail(size)
+        text = "\n".join(lines.get_column("line")) + "\n"
+        written.append(_write_gzip(out_dir / "events-archive.jsonl.gz", text.encode()))
+    if "parquet" in formats:
+        orders, part = orders.head(-size), orders.tail(size)
+        part.write_parquet(out_dir / "orders-export.parquet")
+        events, lines = events.head(-size), events.tail(size)
+        # A line cut short by a producer crash has no columns: it stays in the JSON lines.
+        whole = pl.col("line").str.ends_with("}")
+        events = pl.concat([events, lines.filter(~whole)])
+        _event_columns(lines.filter(whole)).write_parquet(out_dir / "events-export.parquet")
+        written += [out_dir / "orders-export.parquet", out_dir / "events-export.parquet"]
+    if "nested_json" in formats:
+        orders, part = orders.head(-size), orders.tail(size)
+        part.select(line=_nested_order()).write_csv(
+            out_dir / "orders-api.jsonl", include_header=False, quote_style="never"
+        )
+        written.append(out_dir / "orders-api.jsonl")
+    return orders, events, tuple(written)
+
+
+def _write_gzip(path: Path, data: bytes) -> Path:
+    path.write_bytes(gzip.compress(data, mtime=0))  # no timestamp: the same seed, same bytes
+    return path
+
+
+def _event_columns(lines: pl.DataFrame) -> pl.DataFrame:
+    """JSON lines as columns of text, as the reader keeps them."""
+    schema = pl.Struct(dict.fromkeys(json.loads(lines.item(0, "line")), pl.String))
+    return lines.select(pl.col("line").str.json_decode(schema)).unnest("line")
+
+
+def _nested_order() -> pl.Expr:
+    """An order as the shop's API sends it: the values the contract's `sourcePath`s name."""
+    return pl.struct(
+        "order_id",
+        "status",
+        pl.struct(id="customer_id").alias("customer"),
+        pl.struct("amount", "currency").alias("total"),
+        pl.concat_list(pl.struct(method="payment_method")).alias("payments"),
+        "order_ts",
+        "updated_at",
+        pl.struct(notes="delivery_notes").alias("delivery"),
+    ).struct.json_encode()

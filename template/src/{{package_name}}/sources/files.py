@@ -20,6 +20,14 @@ values: file content (PII) never reaches a log, the batch state or the audit tra
 
 Because a record is a line, a file is read in blocks that end at a line break (`read_file`,
 `chunk_bytes`): memory holds one block's lines and rows, whatever the size of the file.
+
+A file's name says its format (`file_format`): `.csv`, `.jsonl` or `.json` (JSON lines),
+either of them gzip-compressed (`.gz`: decompressed as a stream, block by block, then read
+exactly as the plain file), and `.parquet` (read a batch of rows at a time, every value
+turned into the text a CSV file would hold). A name without one of these takes the format of
+the contract (`servers[0].format`). Parquet and gzip files are read only when the project's
+`formats` answer chose them; otherwise the file is rejected with a reason naming the answer.
+A JSON record may be nested: a column's `sourcePath` in the contract says where its value is.
 """
 
 from __future__ import annotations
@@ -27,16 +35,22 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
 import re
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import structlog
 
-from ..contracts import Contract
+from ..config import INPUT_FORMATS
+from ..contracts import Column, Contract
 from ..reliability import io_retry
 
 log = structlog.get_logger(__name__)
@@ -44,7 +58,7 @@ log = structlog.get_logger(__name__)
 META_COLUMNS = (
     "_batch_id",
     "_source",
-    "_source_row",  # the line number in the file (1-based; a CSV header is line 1)
+    "_source_row",  # the line number (1-based; a CSV header is line 1), or Parquet row number
     "_ingested_at",
     "_raw_line",  # the line as it arrived, for a row the reader could not parse
     "_read_error",  # why the reader could not parse it
@@ -59,6 +73,70 @@ _SPLIT_SEPARATOR = "\x1f"  # the unit separator: a control character, quarantine
 _QUOTED_FIELD = r'(^|,)"(?:[^"]|"")*"'
 # Input bytes read at a time: memory holds one block's lines and rows, never a whole file.
 CHUNK_BYTES = 64 * 1024 * 1024
+RecordFormat = Literal["csv", "json", "parquet"]
+# The record format of each known extension; `.gz` after one of the text ones compresses it.
+EXTENSIONS: dict[str, RecordFormat] = {
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+}
+GZIP_EXTENSION = ".gz"
+# A rough width of a Parquet row as text: the rows per batch that fill about `chunk_bytes`.
+_PARQUET_ROW_BYTES = 512
+# gzip streams: zlib's window with its gzip header and trailer, and compressed bytes per read.
+_GZIP_WINDOW = 16 + zlib.MAX_WBITS
+_GZIP_PIECE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one file is read: its records (CSV or JSON lines, or Parquet), maybe gzip-compressed."""
+
+    records: RecordFormat
+    gzip: bool = False
+
+    @property
+    def answer(self) -> str | None:
+        """The `formats` answer a project needs to read such a file; None for the formats
+        every project reads (CSV and JSON lines: the contracts' own and the stream's)."""
+        if self.records == "parquet":
+            return "parquet"
+        return "compressed_logs" if self.gzip else None
+
+    @property
+    def label(self) -> str:
+        name = {"csv": "CSV", "json": "JSON lines", "parquet": "Parquet"}[self.records]
+        return f"gzip-compressed {name}" if self.gzip else name
+
+
+def file_format(path: Path, contract: Contract) -> FileFormat:
+    """The format of a file, from its extension (`orders.csv.gz`: gzip-compressed CSV); a name
+    without a known extension has the contract's format."""
+    name = path.name.lower()
+    compressed = name.endswith(GZIP_EXTENSION)
+    stem = Path(name.removesuffix(GZIP_EXTENSION) if compressed else name)
+    records = EXTENSIONS.get(stem.suffix, contract.source_format)
+    return FileFormat(records, compressed)
+
+
+def dataset_patterns(contract: Contract) -> list[str]:
+    """The file patterns of a dataset: its contract's `servers[0].path` with its extension
+    replaced by each known one (`orders*.csv` -> `orders*.parquet`, `orders*.csv.gz`...), so
+    a file of any format is found, and one of a format the project does not read is rejected
+    with a reason rather than silently left in the folder. A path without a known extension
+    is taken as it is."""
+    pattern = contract.source_glob
+    for extension in sorted(EXTENSIONS, key=len, reverse=True):
+        for suffix in (extension + GZIP_EXTENSION, extension):
+            if pattern.lower().endswith(suffix):
+                stem = pattern[: -len(suffix)]
+                return [
+                    stem + known + compressed
+                    for known in EXTENSIONS
+                    for compressed in ("", GZIP_EXTENSION)
+                ]
+    return [pattern]
 
 
 @dataclass(frozen=True)
@@ -105,7 +183,8 @@ def discover(input_dir: Path, contracts: dict[str, Contract]) -> list[InputFile]
     """Every input file that matches a contract's `servers[0].path` pattern."""
     found: list[InputFile] = []
     for contract in contracts.values():
-        for path in sorted(input_dir.glob(contract.source_glob)):
+        paths = {path for pattern in dataset_patterns(contract) for path in input_dir.glob(pattern)}
+        for path in sorted(paths):
             if path.is_file():
                 found.append(
                     InputFile(
@@ -121,24 +200,62 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _blocks(path: Path, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """The file's bytes in blocks of about `chunk_bytes` that end at a line break, each with
-    the number of its first line. A newline byte never occurs inside a UTF-8 character, so a
-    block boundary never splits one; a line longer than a block makes that block longer."""
-    first_line = 1
-    pending = bytearray()  # the start of a line that has not ended yet
+def _plain(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while block := handle.read(chunk_bytes):
-            # Only the new block is searched: a line spanning many blocks costs no more
-            # than its bytes.
-            end = block.rfind(b"\n")
-            if end < 0:
-                pending += block
-                continue
-            ready = bytes(pending + block[: end + 1])
-            pending = bytearray(block[end + 1 :])
-            yield ready, first_line
-            first_line += ready.count(b"\n")
+            yield block
+
+
+class _DamagedGzip(Exception):  # noqa: N818  (a signal inside this module, not an error)
+    pass
+
+
+def _gunzip(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The decompressed bytes of a gzip file, at most `chunk_bytes` at a time (a small file
+    that inflates to gigabytes never sits in memory), member after member as `gzip` reads
+    them. Everything before a damage is given first; then `_DamagedGzip` is raised for a
+    stream that is corrupt (a bad header, data or checksum) or ends before its end marker."""
+    inflater = zlib.decompressobj(_GZIP_WINDOW)
+    in_member = False  # the inflater has started a member that has not ended yet
+    with path.open("rb") as handle:
+        while piece := handle.read(_GZIP_PIECE_BYTES):
+            while piece:
+                in_member = True
+                try:
+                    yield inflater.decompress(piece, chunk_bytes)
+                except zlib.error:
+                    raise _DamagedGzip from None
+                piece = inflater.unconsumed_tail
+                if inflater.eof:  # a member ended: what follows is the next member
+                    piece = inflater.unused_data + piece
+                    inflater, in_member = zlib.decompressobj(_GZIP_WINDOW), False
+                    if not piece.strip(b"\0"):  # zero padding after the last member
+                        piece = b""
+    # Output the inflater still holds back for want of room, then: did the member end?
+    while in_member and not inflater.eof and (block := inflater.decompress(b"", chunk_bytes)):
+        yield block
+    if in_member and not inflater.eof:
+        raise _DamagedGzip
+
+
+def _blocks(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
+    """The file's bytes in blocks that end at a line break, each with the number of its first
+    line (`chunks` are the file's bytes, about `chunk_bytes` at a time). A newline byte never
+    occurs inside a UTF-8 character, so a block boundary never splits one; a line longer
+    than a block makes that block longer."""
+    first_line = 1
+    pending = bytearray()  # the start of a line that has not ended yet
+    for block in chunks:
+        # Only the new block is searched: a line spanning many blocks costs no more
+        # than its bytes.
+        end = block.rfind(b"\n")
+        if end < 0:
+            pending += block
+            continue
+        ready = bytes(pending + block[: end + 1])
+        pending = bytearray(block[end + 1 :])
+        yield ready, first_line
+        first_line += ready.count(b"\n")
     if pending or first_line == 1:  # the last line without a newline; an empty file
         yield bytes(pending), first_line
 
@@ -165,6 +282,7 @@ def read_file(
     ingested_at: datetime,
     chunk_bytes: int = CHUNK_BYTES,
     sink: Callable[[pl.DataFrame], None] | None = None,
+    formats: Collection[str] = INPUT_FORMATS,
 ) -> FileRead:
     """The file's rows as strings, in contract column order, plus the lineage columns.
 
@@ -173,44 +291,97 @@ def read_file(
     `FileRead.rows` stays empty; a file rejected after some blocks were handed over is
     rejected all the same, and the caller discards what it got (the pipeline writes the
     dataset's raw file again without that file). Without a sink the rows are collected.
+    `formats` are the project's answers: a Parquet or gzip file is read only when chosen.
     """
     collected: list[pl.DataFrame] = []
     emit = sink or collected.append
-    parser = _CsvParser(contract) if contract.source_format == "csv" else _JsonParser(contract)
+    fmt = file_format(file.path, contract)
+    refused = _not_readable(fmt, formats)
+    if refused is not None:  # not opened at all: its records are not counted
+        return FileRead(empty_raw(contract), 0, 0, refused.reason, refused.detail)
+
+    def lineage(rows: pl.DataFrame) -> None:
+        emit(_with_lineage(rows, contract, file, batch_id, ingested_at))
+
+    if fmt.records == "parquet":
+        read = _read_parquet(file.path, contract, lineage, chunk_bytes)
+    else:
+        read = _read_lines(file.path, fmt, contract, lineage, chunk_bytes)
+    if read.rejected is not None or not collected:
+        return read
+    return FileRead(pl.concat(collected), read.records, read.blank_lines)
+
+
+def _not_readable(fmt: FileFormat, formats: Collection[str]) -> _FileRejected | None:
+    if fmt.records == "parquet" and fmt.gzip:
+        return _FileRejected(
+            "format_not_enabled",
+            "gzip-compressed Parquet is not read: send the .parquet file as it is "
+            "(Parquet compresses its own pages)",
+        )
+    if fmt.answer is not None and fmt.answer not in formats:
+        return _FileRejected(
+            "format_not_enabled",
+            f"{fmt.label} files are not read by this project: add {fmt.answer} to the "
+            "`formats` answer (copier update --data ...) to read them",
+        )
+    return None
+
+
+def _read_lines(
+    path: Path,
+    fmt: FileFormat,
+    contract: Contract,
+    emit: Callable[[pl.DataFrame], None],
+    chunk_bytes: int,
+) -> FileRead:
+    """A CSV or JSON-lines file, plain or gzip-compressed, block by block."""
+    parser: _CsvParser | _JsonParser = (
+        _CsvParser(contract) if fmt.records == "csv" else _JsonParser(contract)
+    )
     rejected: _FileRejected | None = None
     non_blank = blank = 0
-    for data, first_line in _blocks(file.path, chunk_bytes):
-        if first_line == 1:
-            if data.startswith(codecs.BOM_UTF8):
-                data = data[len(codecs.BOM_UTF8) :]
-            elif data.startswith(_UNICODE_BOMS):
-                rejected = rejected or _not_utf8()
-        if rejected is None:
+    chunks = _gunzip(path, chunk_bytes) if fmt.gzip else _plain(path, chunk_bytes)
+    try:
+        for data, first_line in _blocks(chunks):
+            if first_line == 1:
+                if data.startswith(codecs.BOM_UTF8):
+                    data = data[len(codecs.BOM_UTF8) :]
+                elif data.startswith(_UNICODE_BOMS):
+                    rejected = rejected or _not_utf8()
+            if rejected is None:
+                try:
+                    data.decode("utf-8")  # only checked: the lines are split from the bytes
+                except UnicodeError:
+                    rejected = _not_utf8()
+            # Latin-1 maps every byte to one character: a rejected file's lines still count.
+            lines = _lines(data.decode("latin-1").encode() if rejected else data, first_line)
+            blank_here = int(lines.get_column("_blank").sum())
+            non_blank, blank = non_blank + lines.height - blank_here, blank + blank_here
+            if rejected is not None:
+                continue
             try:
-                data.decode("utf-8")  # only checked: the lines are split from the bytes
-            except UnicodeError:
-                rejected = _not_utf8()
-        # Latin-1 maps every byte to one character: a rejected file's lines still count.
-        lines = _lines(data.decode("latin-1").encode() if rejected else data, first_line)
-        blank_here = int(lines.get_column("_blank").sum())
-        non_blank, blank = non_blank + lines.height - blank_here, blank + blank_here
-        if rejected is not None:
-            continue
-        try:
-            rows = parser.parse(lines)
-        except _FileRejected as reason:
-            rejected = reason
-            continue
-        if rows is not None:
-            emit(_with_lineage(rows, contract, file, batch_id, ingested_at))
+                rows = parser.parse(lines)
+            except _FileRejected as reason:
+                rejected = reason
+                continue
+            if rows is not None:
+                emit(rows)
+    except _DamagedGzip:
+        # The lines before the damage were counted, and none of them is loaded: a file is
+        # loaded whole or not at all, and a file sent again is read again from the start.
+        rejected = _FileRejected(
+            "unreadable_gzip",
+            "the gzip stream is truncated or corrupt (or the file is not gzip): "
+            "nothing of it was loaded; send it again",
+        )
     if rejected is None and not parser.seen_content:
         rejected = _FileRejected("empty_file", parser.empty_detail)
     # The first non-blank line of a CSV is its header, even a wrong one.
-    records = non_blank - (1 if contract.source_format == "csv" and non_blank else 0)
+    records = non_blank - (1 if fmt.records == "csv" and non_blank else 0)
     if rejected is not None:
         return FileRead(empty_raw(contract), records, blank, rejected.reason, rejected.detail)
-    rows = pl.concat(collected) if collected else empty_raw(contract)
-    return FileRead(rows, records, blank)
+    return FileRead(empty_raw(contract), records, blank)
 
 
 def _not_utf8() -> _FileRejected:
@@ -405,19 +576,7 @@ class _JsonParser:
         content = content.with_columns(
             _read_error=_line_checks(contract, (~looks_like_object, "not_an_object"))
         )
-        # Fast path: decode every line shaped like an object at once. If one of them is still
-        # not valid JSON or holds a nested value, json_decode raises and the exact, slower path
-        # finds which lines and why.
-        try:
-            rows = _decode(content, self.schema)
-        except pl.exceptions.ComputeError:
-            exact = _with_json_errors(content, contract)
-            try:
-                rows = _decode(exact, self.schema)
-            except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
-                raise _FileRejected(
-                    "unparseable_json", "the JSON decoder rejected the file"
-                ) from None
+        rows = _nested_rows(content, contract) if contract.nested else self.flat(content)
         # "not_an_object" is only a guess from the line's shape: valid JSON or not decides.
         return rows.with_columns(
             _read_error=pl.when(
@@ -426,6 +585,22 @@ class _JsonParser:
             .then(pl.lit("unparseable_json"))
             .otherwise("_read_error")
         )
+
+    def flat(self, content: pl.DataFrame) -> pl.DataFrame:
+        """Lines whose columns are the object's own keys."""
+        # Fast path: decode every line shaped like an object at once. If one of them is still
+        # not valid JSON or holds a nested value, json_decode raises and the exact, slower path
+        # finds which lines and why.
+        try:
+            return _decode(content, self.schema)
+        except pl.exceptions.ComputeError:
+            exact = _with_json_errors(content, self.contract)
+            try:
+                return _decode(exact, self.schema)
+            except pl.exceptions.ComputeError:  # the two JSON parsers disagree on a line
+                raise _FileRejected(
+                    "unparseable_json", "the JSON decoder rejected the file"
+                ) from None
 
 
 def _not_json(line: pl.Expr) -> pl.Expr:
@@ -481,3 +656,232 @@ def _decode(lines: pl.DataFrame, schema: pl.Struct) -> pl.DataFrame:
         pl.when(failed).then(line).alias("_raw_line"),
         "_read_error",
     ).unnest("row")
+
+
+# -- Parquet --------------------------------------------------------------------------------
+
+
+def _read_parquet(
+    path: Path, contract: Contract, emit: Callable[[pl.DataFrame], None], chunk_bytes: int
+) -> FileRead:
+    """A Parquet file, a batch of rows at a time (row group by row group), every value as
+    text. Its records are its rows; it has no blank lines."""
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError):
+        return _rejected(
+            contract, 0, "unreadable_parquet", "not a Parquet file, or its footer is damaged"
+        )
+    with parquet:
+        records = parquet.metadata.num_rows
+        problem = _parquet_schema_problem(parquet.schema_arrow, contract)
+        if problem:
+            return _rejected(contract, records, "schema_mismatch", problem)
+        first_row = 1
+        rows_per_batch = max(1, chunk_bytes // _PARQUET_ROW_BYTES)
+        columns = list(contract.column_names)  # the file's other columns are left alone
+        try:
+            for batch in parquet.iter_batches(rows_per_batch, columns=columns):
+                emit(_parquet_rows(batch, contract, first_row))
+                first_row += batch.num_rows
+        # A damaged page, or a value Arrow or Polars cannot hold (text that is not UTF-8 in
+        # a string column): never quote the message, it may repeat the value.
+        except (pa.ArrowException, OSError, pl.exceptions.PolarsError):
+            return _rejected(
+                contract, records, "unreadable_parquet", "a row group of the file cannot be read"
+            )
+    return FileRead(empty_raw(contract), records, 0)
+
+
+def _rejected(contract: Contract, records: int, reason: str, detail: str) -> FileRead:
+    return FileRead(empty_raw(contract), records, 0, reason, detail)
+
+
+def _parquet_schema_problem(schema: pa.Schema, contract: Contract) -> str:
+    """What keeps a Parquet file's columns from being the contract's, naming columns only:
+    a missing column, a repeated one, or one whose type has no single text value."""
+    names = schema.names
+    missing = [name for name in contract.column_names if name not in names]
+    repeated = [name for name in contract.column_names if names.count(name) > 1]
+    present = [name for name in contract.column_names if names.count(name) == 1]
+    nested = [name for name in present if pa.types.is_nested(schema.field(name).type)]
+    other = [
+        f"{name} ({schema.field(name).type})"
+        for name in present
+        if name not in nested and not _has_text_form(schema.field(name).type)
+    ]
+    problems: list[str] = []
+    if missing:
+        problems.append(f"missing columns {', '.join(missing)}")
+    if repeated:
+        problems.append(f"repeated columns {', '.join(repeated)}")
+    if nested:
+        problems.append(
+            f"nested columns (struct, list or map) where the contract has a value: "
+            f"{', '.join(nested)}"
+        )
+    if other:
+        problems.append(f"columns of a type with no text form: {', '.join(other)}")
+    return "; ".join(problems)
+
+
+def _has_text_form(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _has_text_form(kind.value_type)
+    if pa.types.is_float16(kind):  # Polars has no half float
+        return False
+    checks = (
+        pa.types.is_null,
+        pa.types.is_boolean,
+        pa.types.is_integer,
+        pa.types.is_floating,
+        pa.types.is_decimal,
+        pa.types.is_string,
+        pa.types.is_large_string,
+        pa.types.is_binary,
+        pa.types.is_large_binary,
+        pa.types.is_fixed_size_binary,
+        pa.types.is_date,
+        pa.types.is_time,
+        pa.types.is_timestamp,
+    )
+    return any(check(kind) for check in checks)
+
+
+def _parquet_rows(batch: pa.RecordBatch, contract: Contract, first_row: int) -> pl.DataFrame:
+    """One batch as raw rows: each value the text a CSV export of it would hold. A row with a
+    value that is not text (bytes that are not UTF-8) or too long altogether is kept whole in
+    `_raw_line` (as a JSON object) with `_read_error`, its columns empty, like a bad line."""
+    frame = pl.from_arrow(batch)
+    assert isinstance(frame, pl.DataFrame)
+    names = contract.column_names
+    text = frame.select(_as_text(frame.get_column(name)) for name in names)
+    not_text = [
+        pl.when(frame.get_column(name).is_not_null() & text.get_column(name).is_null()).then(
+            pl.lit(f"encoding:{name}")
+        )
+        for name in names
+    ]
+    width = pl.sum_horizontal(pl.col(name).str.len_bytes().fill_null(0) for name in names)
+    rows = text.with_columns(
+        _source_row=pl.int_range(first_row, first_row + text.height, dtype=pl.Int64),
+        _read_error=pl.when(width > contract.max_record_bytes)
+        .then(pl.lit("oversized_record"))
+        .otherwise(pl.concat_str(not_text, separator="; ", ignore_nulls=True).replace("", None)),
+    ).with_columns(
+        _raw_line=pl.when(pl.col("_read_error").is_not_null()).then(
+            pl.struct(*names).struct.json_encode()
+        )
+    )
+    failed = pl.col("_read_error").is_not_null()
+    return rows.select(
+        *(pl.when(~failed).then(pl.col(name)).alias(name) for name in names),
+        "_source_row",
+        "_raw_line",
+        "_read_error",
+    )
+
+
+def _as_text(values: pl.Series) -> pl.Series:
+    """A Parquet column as text: timestamps in ISO 8601 (UTC with a `Z` where the column has a
+    time zone, none where it has none, as the file says), bytes decoded as UTF-8 (null where
+    they are not), everything else as Polars writes it to CSV."""
+    kind = values.dtype
+    if isinstance(kind, pl.Datetime):
+        if kind.time_zone is None:
+            return values.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+        return values.dt.convert_time_zone("UTC").dt.to_string("%Y-%m-%dT%H:%M:%S%.fZ")
+    if isinstance(kind, pl.Binary):
+        return pl.Series(values.name, [_utf8(value) for value in values], dtype=pl.String)
+    return values.cast(pl.String)
+
+
+def _utf8(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# -- nested JSON ----------------------------------------------------------------------------
+
+
+def _nested_rows(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """JSON lines whose values sit at the columns' paths (`sourcePath`): each column is the
+    value at its path, null where the path leads nowhere (a key missing, an index past the
+    end of an array, a value where an object or array should be). Each line is parsed once
+    per column by the JSON-path matcher, with no per-row Python but for the few lines where a
+    value looks like an object or array, which are parsed again to tell one from a string."""
+    line = pl.col("_raw_line")
+    canonical = line.str.json_path_match("$")
+    names = contract.column_names
+    frame = (
+        lines.lazy()
+        .with_columns(
+            _read_error=pl.when(pl.col("_read_error").is_not_null())
+            .then("_read_error")
+            .when(_not_json(line))
+            .then(pl.lit("unparseable_json"))
+            .when(canonical.is_null() | ~canonical.str.starts_with("{"))  # `null`, `[1]`, `2`
+            .then(pl.lit("not_an_object")),
+            **{c.name: line.str.json_path_match(_json_path(c.path)) for c in contract.columns},
+        )
+        .collect()
+    )
+    suspect = pl.col("_read_error").is_null() & pl.any_horizontal(
+        pl.col(name).str.contains(r"^[\[{]") for name in names
+    )
+    reasons: dict[int, str] = {}
+    for row, text in frame.filter(suspect).select("_source_row", "_raw_line").iter_rows():
+        if reason := _nested_values(text, contract):
+            reasons[row] = reason
+    if reasons:
+        frame = frame.with_columns(
+            _read_error=pl.col("_source_row").replace_strict(
+                list(reasons), list(reasons.values()), default=pl.col("_read_error")
+            )
+        )
+    failed = pl.col("_read_error").is_not_null()
+    return frame.select(
+        *(pl.when(~failed).then(pl.col(name)).alias(name) for name in names),
+        "_source_row",
+        pl.when(failed).then(line).alias("_raw_line"),
+        "_read_error",
+    )
+
+
+def _json_path(steps: tuple[str | int, ...]) -> str:
+    """("customer", "address", "city") -> `$['customer']['address']['city']` (a key may hold
+    spaces or dashes; contracts.path_steps refuses quotes in keys)."""
+    return "$" + "".join(f"[{step}]" if isinstance(step, int) else f"['{step}']" for step in steps)
+
+
+def _nested_values(line: str, contract: Contract) -> str | None:
+    """`nested_value:<column>` for each column whose path ends at an object or an array."""
+    try:
+        record = json.loads(line, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return "unparseable_json"
+    found = [_follow(record, column) for column in contract.columns]
+    nested = [
+        f"nested_value:{column.name}"
+        for column, value in zip(contract.columns, found, strict=True)
+        if isinstance(value, dict | list)
+    ]
+    return "; ".join(nested) or None
+
+
+def _follow(record: Any, column: Column) -> Any:
+    node = record
+    for step in column.path:
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+        else:
+            node = node.get(step) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
+def _no_constant(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")  # NaN and Infinity, which Python would accept
