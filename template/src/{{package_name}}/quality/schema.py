@@ -6,13 +6,30 @@ masking happened: a pseudonymised email must be a 64-character hex token, an IP 
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
 
 from ..contracts import Column, Contract
 from ..transforms.validate import polars_type
+
+# Importing pandera where pyspark is installed sets these in the process's environment
+# (SPARK_LOCAL_IP=127.0.0.1 would make a Spark driver started later in client mode tell its
+# executors to call it back on 127.0.0.1), and imports pyspark.pandas, which warns that it
+# does not support pandas 3 (nothing here uses it): both undone.
+_SET_BY_PANDERA = {
+    name: os.environ.get(name) for name in ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
+}
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+    import pandera.polars as pa
+for _name, _value in _SET_BY_PANDERA.items():
+    if _value is None:
+        os.environ.pop(_name, None)
+    else:
+        os.environ[_name] = _value
 
 MASKED_FORMS: dict[str, tuple[pl.DataType, str | None]] = {
     "pseudonymise": (pl.String(), r"^[0-9a-f]{64}$"),
