@@ -145,6 +145,20 @@ def run_twice(project: Path, *, warehouse_url: str | None = None) -> Runs:
     return Runs(first, second, {d: counts[1] for d, counts in summary.items()})
 
 
+def pulls_from_postgres(project: Path) -> bool:
+    return "postgres" in answers_of(project)["sources"]
+
+
+def check_source_demo(project: Path) -> None:
+    """`make source-demo`: a PostgreSQL table pulled whole (its broken rows quarantined), then
+    only the rows inserted and updated since, then nothing."""
+    output = sh(project, "make", "source-demo")
+    first, second, third = output.split("\n== ")[1:]
+    assert run_summary(first)["orders"] == (200, 188, 12, 0), first
+    assert run_summary(second) == {"orders": (60, 57, 3, 0)}, second
+    assert "Nothing new to load" in third and not run_summary(third), third
+
+
 def check_postgres_load(database: Postgres, runs: Runs, project: Path) -> None:
     """What the runs left in PostgreSQL, read with psql, independently of the project's code:
     the loaded rows once (the rerun changed nothing), two audited runs, keys from contracts."""
