@@ -56,7 +56,7 @@ PATH_OWNERS = [
     ("src/{package}/engines/spark", "batch_spark"),
     ("src/{package}/sources/postgres.py", "source_postgres"),
     ("tests/test_postgres_source.py", "source_postgres"),
-    ("scripts", "source_postgres"),
+    ("benchmarks/postgres_source_demo.py", "source_postgres"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
     (".github", "ci_github"),
