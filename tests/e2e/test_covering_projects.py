@@ -8,7 +8,8 @@ needs two choices to show (gold tables grouping by a column only enrichment adds
 some project. Each is rendered, installed (`make setup`, uv's shared cache) and checked as
 its user and its CI would: the generated files, `make lint`, the offline pre-commit hooks,
 `make test` (which includes the orchestrator's integrity tests and real runs of its DAG,
-assets or flow) and `make run` twice.
+assets or flow) and `make run` twice; a project with the PostgreSQL source runs
+`make source-demo` too (a throwaway source server: a table pulled, then only what changed).
 
 A PostgreSQL project loads into a server of this module's own (a database each) and its rows
 are read back with psql. The first PostgreSQL project's tests are given that server too, as
@@ -30,7 +31,9 @@ from generated import Postgres, set_up_project, sh, throwaway_postgres
 from user_checks import (
     check_generated_files,
     check_postgres_load,
+    check_source_demo,
     loads_into_postgres,
+    pulls_from_postgres,
     run_own_tests,
     run_twice,
     stand_ins,
@@ -59,6 +62,8 @@ def test_project_passes_its_own_checks_and_runs(
     assert not stand_ins(project), "the covering tier offers only real choices"
     sh(project, "make", "lint")
     sh(project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
+    if pulls_from_postgres(project):
+        check_source_demo(project)
 
     if not loads_into_postgres(project):
         run_own_tests(project)

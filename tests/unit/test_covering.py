@@ -50,6 +50,7 @@ def test_the_e2e_set_covers_every_pair_and_starts_with_smallest_and_largest() ->
     sets = covering_answer_sets()
     assert {q: sets[0][q] for q in choices} == {question: [] for question in choices}
     assert {q: sets[1][q] for q in choices} == choices
+    assert sets[1]["sources"] == ["files", "postgres"]  # the PostgreSQL source's project
     rows = [_levels(s) for s in sets]
     factors = {o: (False, True) for o in options} | {q: tuple(v) for q, v in stack.items()}
     assert set().union(*(pairs_of(row, list(factors)) for row in rows)) == all_pairs(factors)
