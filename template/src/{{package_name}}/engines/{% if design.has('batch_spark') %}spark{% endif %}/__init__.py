@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
@@ -27,7 +26,7 @@ from ...engine import BatchEngine, Transformed, Validated, ZonePaths
 from ...transforms.aggregate import GoldTable
 from . import features as spark_features
 from . import gold as spark_gold
-from .io import from_arrow, read_zone, remove, to_arrow, write_zone
+from .io import WRITE_OPTIONS, from_arrow, read_zone, remove, to_arrow, write_zone
 from .mask import mask as mask_columns
 from .regex import JavaRegexes
 from .session import spark_session, stop_session
@@ -38,8 +37,8 @@ __all__ = ["SparkEngine"]
 
 
 class SparkEngine:
-    """Batch steps on Spark (a local session, or the one spark-submit configured). The
-    steps need no scratch space of their own: `ZonePaths.work` stays unused."""
+    """Batch steps on Spark (a local session, or the one spark-submit configured). Validation
+    writes its checked rows to the batch's scratch space (`ZonePaths.work`), and removes them."""
 
     name = "spark"
 
@@ -62,10 +61,17 @@ class SparkEngine:
         flag_duplicates: bool,
     ) -> Validated:
         raw = read_zone(self.spark, zone.source)
-        checked = check(
+        # The rules run once, into scratch space, and every output reads what they wrote.
+        # Not `persist`: Spark builds a cached partition in the heap before it may spill it,
+        # which a small driver's heap could not hold (4M events, local mode, 1 GB: out of
+        # memory); a Parquet file is written a row group at a time.
+        scratch = zone.work / f"{contract.dataset}-checked.parquet"
+        checked_rows = check(
             raw, contract, now=now, flag_duplicates=flag_duplicates, java=self.java
-        ).persist(StorageLevel.MEMORY_AND_DISK)  # the rules run once, for every output
+        )
+        checked_rows.write.options(**WRITE_OPTIONS).mode("overwrite").parquet(str(scratch))
         try:
+            checked = read_zone(self.spark, scratch)
             totals = checked.agg(
                 sf.count_if(~sf.col("_failed")).alias("valid"),
                 sf.count_if(sf.col("_failed")).alias("quarantined"),
@@ -85,7 +91,7 @@ class SparkEngine:
             elif quarantined:
                 raise ValueError(f"{contract.dataset}: rows to quarantine but no quarantine path")
         finally:
-            checked.unpersist()
+            remove(scratch)
         return Validated(valid=valid, quarantined=quarantined, reasons=reasons)
 
     def transform(
@@ -105,12 +111,10 @@ class SparkEngine:
             frame = deduplicate(frame, contract)
         if "enrichment" in steps:
             frame = enrich(frame, contract, references, self.spark)
-        frame = frame.drop(READ_ORDER).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            loaded = frame.count()
-            write_zone(frame, zone.target)
-        finally:
-            frame.unpersist()
+        # Written first, then counted from what was written (the files' footers): no second
+        # run of the steps, and no cached copy in the heap.
+        write_zone(frame.drop(READ_ORDER), zone.target)
+        loaded = read_zone(self.spark, zone.target).count()
         # A lookup holds one row per key, so the left joins keep the row count: the rows
         # that went are the older copies of a key.
         duplicates = source.count() - loaded if "dedup" in steps else 0
