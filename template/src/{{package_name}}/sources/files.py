@@ -609,10 +609,23 @@ def _not_json(line: pl.Expr) -> pl.Expr:
     return line.str.json_path_match("$").is_null() & (line.str.strip_chars(" \t\r\n") != "null")
 
 
+def _json_line_error(line: pl.Expr) -> pl.Expr:
+    """The reason a line is not one JSON object (or the reason the reader already gave it),
+    else null."""
+    canonical = line.str.json_path_match("$")
+    return (
+        pl.when(pl.col("_read_error").is_not_null())
+        .then("_read_error")
+        .when(_not_json(line))
+        .then(pl.lit("unparseable_json"))
+        .when(canonical.is_null() | ~canonical.str.starts_with("{"))  # `null`, `[1]`, `2`
+        .then(pl.lit("not_an_object"))
+    )
+
+
 def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """Each line's `_read_error`: unparseable, not an object, or nested values in columns."""
     line = pl.col("_raw_line")
-    canonical = line.str.json_path_match("$")
 
     def key_holds_nested(names: str) -> pl.Expr:
         # A string cannot hold an unescaped quote, so this matches a key (maybe a deeper one).
@@ -634,14 +647,7 @@ def _with_json_errors(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     return (
         lines.lazy()
         .with_columns(
-            _read_error=pl.when(pl.col("_read_error").is_not_null())
-            .then("_read_error")
-            .when(_not_json(line))
-            .then(pl.lit("unparseable_json"))
-            .when(canonical.is_null() | ~canonical.str.starts_with("{"))  # `null`, `[1]`, `2`
-            .then(pl.lit("not_an_object"))
-            .when(reasons != "")
-            .then(reasons)
+            _read_error=pl.coalesce(_json_line_error(line), pl.when(reasons != "").then(reasons))
         )
         .collect()
     )
@@ -813,17 +819,11 @@ def _nested_rows(lines: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     per column by the JSON-path matcher, with no per-row Python but for the few lines where a
     value looks like an object or array, which are parsed again to tell one from a string."""
     line = pl.col("_raw_line")
-    canonical = line.str.json_path_match("$")
     names = contract.column_names
     frame = (
         lines.lazy()
         .with_columns(
-            _read_error=pl.when(pl.col("_read_error").is_not_null())
-            .then("_read_error")
-            .when(_not_json(line))
-            .then(pl.lit("unparseable_json"))
-            .when(canonical.is_null() | ~canonical.str.starts_with("{"))  # `null`, `[1]`, `2`
-            .then(pl.lit("not_an_object")),
+            _read_error=_json_line_error(line),
             **{c.name: line.str.json_path_match(_json_path(c.path)) for c in contract.columns},
         )
         .collect()
