@@ -39,8 +39,8 @@ def storage_line(retained_gb: float) -> CostLine:
     )
 
 
-def batch_compute_line(engine: str, vcpu_hours_per_run: float, runs_per_day: float) -> CostLine:
-    vcpu_hours = vcpu_hours_per_run * runs_per_day * c.DAYS_PER_MONTH
+def batch_compute_line(engine: str, vcpu_hours_per_day: float) -> CostLine:
+    vcpu_hours = vcpu_hours_per_day * c.DAYS_PER_MONTH
     return CostLine(
         item=f"Batch compute ({engine})",
         quantity=f"{vcpu_hours:,.0f} vCPU-hours",
@@ -103,14 +103,15 @@ def monthly_cost(
 ) -> CostEstimate:
     """Every line at the growth horizon's steady volume; stream compute sized for the peak."""
     lines = [storage_line(store.retained_gb_at_horizon)]
+    # A day's data at the horizon, however the schedule splits it into runs (the largest
+    # run, which sizing uses, would overprice a weekday schedule by its weekend run).
+    horizon_mb_per_day = a.batch_gb_per_day * a.growth_factor * 1024
     if run and spark:
-        core_hours = run.gb_per_run_horizon * 1024 / c.SPARK_CORE_MB_S / 3600
-        lines.append(batch_compute_line("Spark", core_hours, run.runs_per_day))
+        core_hours = horizon_mb_per_day / c.SPARK_CORE_MB_S / 3600
+        lines.append(batch_compute_line("Spark", core_hours))
     if run and polars:
-        node_hours = run.gb_per_run_horizon * 1024 / c.POLARS_NODE_MB_S / 3600
-        lines.append(
-            batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU, run.runs_per_day)
-        )
+        node_hours = horizon_mb_per_day / c.POLARS_NODE_MB_S / 3600
+        lines.append(batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU))
     if stream:
         per_worker = c.FLINK_TASKMANAGER_VCPU if stream.engine == "flink" else 1
         lines.append(stream_compute_line(stream.engine.capitalize(), stream.workers * per_worker))

@@ -134,20 +134,24 @@ class BatchRun:
     """Rule B: what one scheduled batch run must process, and in how long."""
 
     runs_per_day: float
-    interval_hours: float
-    gb_per_run_today: float
+    interval_hours: float  # on average
+    longest_gap_hours: float  # the most data one run meets (a weekend, a month's end)
+    shortest_gap_hours: float  # the least time before the next run starts
+    gb_per_run_today: float  # the largest run: the longest gap's data
     gb_per_run_horizon: float
     gb_per_run_peak: float
-    time_budget_hours: float  # min(SLA x headroom, interval between runs)
+    time_budget_hours: float  # min(SLA x headroom, shortest gap between runs)
 
 
 def batch_run(a: Answers) -> BatchRun:
     cron = parse_cron(a.schedule)
-    per_run = a.batch_gb_per_day / cron.runs_per_day
-    budget = min(a.batch_sla_hours * c.SLA_HEADROOM, cron.interval_hours)
+    per_run = a.batch_gb_per_day * cron.longest_gap_hours / 24
+    budget = min(a.batch_sla_hours * c.SLA_HEADROOM, cron.shortest_gap_hours)
     return BatchRun(
         runs_per_day=round(cron.runs_per_day, 3),
         interval_hours=round(cron.interval_hours, 3),
+        longest_gap_hours=round(cron.longest_gap_hours, 3),
+        shortest_gap_hours=round(cron.shortest_gap_hours, 3),
         gb_per_run_today=round(per_run, 3),
         gb_per_run_horizon=round(per_run * a.growth_factor, 3),
         gb_per_run_peak=round(per_run * a.growth_factor * a.peak_factor, 3),

@@ -261,16 +261,16 @@ def _schedule(a: Answers) -> str | None:
         cron = parse_cron(a.schedule)
     except CronError as error:
         return f"schedule: {error}"
-    if cron.interval_hours * 60 < MIN_BATCH_INTERVAL_MINUTES:
+    if cron.shortest_gap_hours * 60 < MIN_BATCH_INTERVAL_MINUTES:
         return (
-            f"schedule {a.schedule!r} runs a batch every {cron.interval_hours * 60:.0f} minutes; "
-            f"below {MIN_BATCH_INTERVAL_MINUTES} minutes use processing_mode 'hybrid' or "
+            f"schedule {a.schedule!r} starts batches {cron.shortest_gap_hours * 60:.0f} minutes "
+            f"apart; below {MIN_BATCH_INTERVAL_MINUTES} minutes use processing_mode 'hybrid' or "
             "'streaming' with kafka instead of a batch schedule"
         )
-    if cron.interval_hours > MAX_BATCH_INTERVAL_DAYS * 24:
+    if cron.longest_gap_hours > MAX_BATCH_INTERVAL_DAYS * 24:
         return (
-            f"schedule {a.schedule!r} runs a batch every {cron.interval_hours / 24:.0f} days on "
-            f"average; the freshness and missing-metrics alerts, and the state kept between "
+            f"schedule {a.schedule!r} leaves up to {cron.longest_gap_hours / 24:.0f} days "
+            f"between runs; the freshness and missing-metrics alerts, and the state kept between "
             f"runs, assume at least one run every {MAX_BATCH_INTERVAL_DAYS} days: use "
             "'@monthly' (a run with nothing new loads nothing)"
         )

@@ -35,7 +35,18 @@ def valid_answers(draw: st.DrawFn) -> Answers:
         batch_sla_hours=draw(st.floats(0.1, 168)),
         schedule=draw(
             st.sampled_from(
-                ["0 2 * * *", "@hourly", "*/15 * * * *", "0 3 * * 1-5", "@weekly", "0 */6 * * *"]
+                [
+                    "0 2 * * *",
+                    "@hourly",
+                    "*/15 * * * *",
+                    "0 3 * * 1-5",
+                    "@weekly",
+                    "0 */6 * * *",
+                    "0 9 * * MON-FRI",
+                    "0 9,10 * * *",
+                    "0 0 1 * 1",
+                    "@monthly",
+                ]
             )
         ),
         warehouse=draw(st.sampled_from(choices.WAREHOUSES)),
@@ -74,7 +85,12 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert 1 <= d.spark.min_executors <= d.spark.max_executors
         assert d.spark.shuffle_partitions >= d.spark.max_executors * d.spark.cores_per_executor
     if d.batch:
-        assert 0 < d.batch.time_budget_hours <= d.batch.interval_hours
+        assert 0 < d.batch.time_budget_hours <= d.batch.shortest_gap_hours
+        assert d.batch.shortest_gap_hours <= d.batch.interval_hours <= d.batch.longest_gap_hours
+        # The largest run carries the longest gap's data; the alert waits longer than that gap.
+        assert d.batch.gb_per_run_today >= a.batch_gb_per_day / d.batch.runs_per_day - 0.001
+        assert d.monitoring.batch
+        assert d.monitoring.batch.stale_after_hours > d.batch.longest_gap_hours
     assert d.storage.retained_gb_at_horizon >= 0
     assert all(line.usd_per_month >= 0 for line in d.cost.lines)
     assert set(d.rationale) >= {"processing_mode", "orchestrator", "warehouse", "lake_format"}
