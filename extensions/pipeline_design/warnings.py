@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import constants as c
 from . import spark_deploy
 from .answers import Answers
@@ -79,11 +81,13 @@ def design_warnings(
                 "pyspark, the SparkApplication); move both on when Delta ships a build for the "
                 "newer line."
             )
-    if a.has_streaming and a.streaming_latency_seconds < c.CHECKPOINT_MIN_S:
+    latency_floor = math.ceil(c.CHECKPOINT_MIN_S / c.CHECKPOINT_LATENCY_SHARE)
+    if a.has_streaming and a.streaming_latency_seconds < latency_floor:
         found.append(
-            f"A {a.streaming_latency_seconds} s latency target is below the "
-            f"{c.CHECKPOINT_MIN_S} s minimum checkpoint interval: exactly-once sinks publish on "
-            "checkpoint, so use idempotent at-least-once sinks for this latency."
+            f"A {a.streaming_latency_seconds} s latency target leaves less than the "
+            f"{c.CHECKPOINT_MIN_S} s minimum checkpoint interval plus the checkpoint's own "
+            f"duration (targets below {latency_floor} s): exactly-once sinks publish on "
+            "checkpoint completion, so use idempotent at-least-once sinks for this latency."
         )
     if "files" in a.sources and a.files_location == "s3" and a.cloud in ("gcp", "azure"):
         found.append(

@@ -20,7 +20,7 @@ def test_seed_scenario_matches_the_reference_design() -> None:
     # 150,000 events/s at the peak / 2,700 per slot (measured) = 56 by consumer -> 64.
     assert d.kafka.partitions == 64
     assert d.stream.parallelism == 64
-    assert d.stream.checkpoint_interval_s == 60
+    assert d.stream.checkpoint_interval_s == 30
     assert d.stream.state_backend == "rocksdb"
     assert (d.spark.min_executors, d.spark.max_executors) == (4, 20)
     assert d.stack.batch_engine == "spark" and d.stack.stream_engine == "flink"

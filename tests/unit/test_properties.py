@@ -80,7 +80,11 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert d.kafka.partitions >= max(d.kafka.by_producer, d.kafka.by_consumer)
         assert d.stream.parallelism <= d.kafka.partitions  # idle consumers are waste
         assert 10 <= d.stream.checkpoint_interval_s <= 300
-        assert d.stream.checkpoint_interval_s <= max(a.streaming_latency_seconds, 10)
+        # Exactly-once sinks publish on checkpoint: half the target, the rest for the
+        # checkpoint's own duration (a target too short for that is warned about).
+        assert d.stream.checkpoint_interval_s <= max(a.streaming_latency_seconds / 2, 10)
+        if a.streaming_latency_seconds < 20:
+            assert any("at-least-once" in warning for warning in d.warnings)
     if d.spark:
         assert 1 <= d.spark.min_executors <= d.spark.max_executors
         assert d.spark.shuffle_partitions >= d.spark.max_executors * d.spark.cores_per_executor
