@@ -105,7 +105,7 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
     assert "| partitions | **64** |" in text
     assert "| parallelism | **64** |" in text
-    assert "| checkpoint interval | **60 s** |" in text
+    assert "| checkpoint interval | **30 s** |" in text
     assert "| state backend | **rocksdb** |" in text
     assert "| dynamic allocation | **4 - 20 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
