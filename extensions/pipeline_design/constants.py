@@ -31,6 +31,15 @@ FLINK_TASKMANAGER_VCPU = 4
 # A real Faust worker processed ~1.3k events/s against a broker on our 2-core machines
 # (STACK_NOTES.md); `make bench-stream`'s faust row, without a broker, is an upper bound.
 FAUST_EVENTS_S_PER_WORKER = 1_300
+# Headroom (rules K, S1, F): consumers sized so that, at the peak, a backlog built up over an
+# outage of STREAM_OUTAGE_MINUTES drains within STREAM_CATCH_UP_MINUTES while new events keep
+# arriving. Capacity C against the peak rate R must satisfy R x outage = (C - R) x catch-up,
+# so the target utilisation R / C = catch-up / (outage + catch-up): 75 % here.
+STREAM_OUTAGE_MINUTES = 10
+STREAM_CATCH_UP_MINUTES = 30
+STREAM_TARGET_UTILISATION = STREAM_CATCH_UP_MINUTES / (
+    STREAM_OUTAGE_MINUTES + STREAM_CATCH_UP_MINUTES
+)
 # Past this many workers, operating Faust costs more than running Flink.
 FAUST_MAX_RECOMMENDED_WORKERS = 8
 # Checkpoints publish exactly-once transactional sinks: a record waits up to one interval,

@@ -47,11 +47,11 @@ def stream_throughput(a: Answers) -> Throughput:
 
 @dataclass(frozen=True)
 class KafkaSizing:
-    """Rule K: partitions >= max(T/p, T/c), rounded up to a power of two."""
+    """Rule K: partitions >= max(T/p, T/(c x u)), rounded up to a power of two."""
 
     partitions: int
     by_producer: int  # ceil(T_MB/s / p)
-    by_consumer: int  # ceil(T_events/s / c)
+    by_consumer: int  # ceil(T_events/s / (c x target utilisation))
     consumer_events_s: int  # c: what one consumer of the chosen engine handles
     brokers: int
     replication_factor: int
@@ -59,7 +59,7 @@ class KafkaSizing:
 
 def kafka_sizing(t: Throughput, consumer_events_s: int) -> KafkaSizing:
     by_producer = math.ceil(t.mb_s_peak / c.KAFKA_PRODUCER_MB_S_PER_PARTITION)
-    by_consumer = math.ceil(t.events_s_peak / consumer_events_s)
+    by_consumer = math.ceil(t.events_s_peak / (consumer_events_s * c.STREAM_TARGET_UTILISATION))
     partitions = max(c.KAFKA_MIN_PARTITIONS, next_power_of_two(max(by_producer, by_consumer)))
     brokers = max(
         c.KAFKA_MIN_BROKERS,
@@ -76,8 +76,17 @@ def kafka_sizing(t: Throughput, consumer_events_s: int) -> KafkaSizing:
 
 
 def faust_workers_needed(t: Throughput) -> int:
-    """Rule F: Faust workers = ceil(peak events/s / measured events/s per worker)."""
-    return max(1, math.ceil(t.events_s_peak / c.FAUST_EVENTS_S_PER_WORKER))
+    """Rule F: Faust workers = ceil(peak events/s / (measured events/s per worker x target
+    utilisation))."""
+    per_worker = c.FAUST_EVENTS_S_PER_WORKER * c.STREAM_TARGET_UTILISATION
+    return max(1, math.ceil(t.events_s_peak / per_worker))
+
+
+def catch_up_minutes(rate: float, capacity: float, outage_minutes: float) -> float | None:
+    """Minutes to drain the backlog of an outage while events keep arriving at `rate`; None
+    when the capacity never catches up."""
+    spare = capacity - rate
+    return None if spare <= 0 else outage_minutes * rate / spare
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,11 @@ class StreamSizing:
     state_mb_per_slot: int
     state_backend: str  # rocksdb | hashmap (Flink) | rocksdb | memory (Faust tables)
     dedup_window_s: int
+    capacity_events_s: int  # what the consumers process at most
+    peak_utilisation: float  # peak events/s over that capacity
+    catch_up_minutes: float | None  # to drain an outage's backlog at the peak
+    outage_minutes: int = c.STREAM_OUTAGE_MINUTES
+    target_utilisation: float = c.STREAM_TARGET_UTILISATION
 
 
 def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing:
@@ -105,6 +119,7 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         parallelism = min(kafka.partitions, faust_workers_needed(t))
         slots = 1
         workers = parallelism
+    capacity = parallelism * kafka.consumer_events_s
     # S2: exactly-once sinks publish on checkpoint completion, so the interval plus the
     # checkpoint's own duration must fit the latency target: the interval gets a share of
     # it, within the bounds of checkpoint overhead and recovery replay.
@@ -128,7 +143,16 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         state_mb_per_slot=math.ceil(per_slot),
         state_backend=backend,
         dedup_window_s=c.DEDUP_WINDOW_S,
+        capacity_events_s=capacity,
+        peak_utilisation=round(t.events_s_peak / capacity, 3),
+        catch_up_minutes=_rounded(
+            catch_up_minutes(t.events_s_peak, capacity, c.STREAM_OUTAGE_MINUTES)
+        ),
     )
+
+
+def _rounded(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes, 1)
 
 
 @dataclass(frozen=True)

@@ -103,10 +103,11 @@ def test_alert_rules_pass_promtool(case: str, rendered: dict[str, Path]) -> None
 
 def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
-    assert "| partitions | **64** |" in text
-    assert "| parallelism | **64** |" in text
+    assert "| partitions | **128** |" in text
+    assert "| parallelism | **128** |" in text
     assert "| checkpoint interval | **30 s** |" in text
-    assert "| state backend | **rocksdb** |" in text
+    assert "| state backend | **hashmap** |" in text
+    assert "| utilisation at the peak | 43 % |" in text
     assert "| dynamic allocation | **4 - 20 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
     assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()

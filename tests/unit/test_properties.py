@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from pipeline_design import QUESTION_ORDER, Answers, DesignError, build_design, check, recommend
 from pipeline_design import answers as choices
+from pipeline_design import constants as c
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -79,6 +80,10 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
     if d.kafka and d.stream:
         assert d.kafka.partitions >= max(d.kafka.by_producer, d.kafka.by_consumer)
         assert d.stream.parallelism <= d.kafka.partitions  # idle consumers are waste
+        # Headroom: a 10-minute outage at the peak drains within the stated catch-up time.
+        assert d.stream.peak_utilisation <= c.STREAM_TARGET_UTILISATION + 0.001
+        assert d.stream.catch_up_minutes is not None
+        assert d.stream.catch_up_minutes <= c.STREAM_CATCH_UP_MINUTES + 0.1
         assert 10 <= d.stream.checkpoint_interval_s <= 300
         # Exactly-once sinks publish on checkpoint: half the target, the rest for the
         # checkpoint's own duration (a target too short for that is warned about).
