@@ -49,9 +49,9 @@ CHECKPOINT_LATENCY_SHARE = 0.5
 # Below 10 s the checkpoint overhead dominates; above 5 minutes recovery replays too much.
 CHECKPOINT_MIN_S = 10
 CHECKPOINT_MAX_S = 300
-# Keyed dedup state: keys live for the dedup window; bytes per key include the
-# key (a UUID), the timestamp and the state backend's per-entry overhead.
-DEDUP_WINDOW_S = 3_600
+# Keyed dedup state: keys live for the dedup window (answered: stream_dedup_window_minutes);
+# bytes per key include the key (a UUID), the timestamp and the state backend's per-entry
+# overhead.
 STATE_BYTES_PER_KEY = 100
 # Above this much keyed state per slot, heap state risks long GC pauses: use RocksDB.
 HEAP_STATE_LIMIT_MB_PER_SLOT = 512

@@ -125,8 +125,9 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
     # it, within the bounds of checkpoint overhead and recovery replay.
     share = math.floor(a.streaming_latency_seconds * c.CHECKPOINT_LATENCY_SHARE)
     checkpoint = min(max(share, c.CHECKPOINT_MIN_S), c.CHECKPOINT_MAX_S)
-    # S3: keyed state = dedup window x new keys per second x bytes per key.
-    state_mb = t.events_s_peak * c.DEDUP_WINDOW_S * c.STATE_BYTES_PER_KEY / 1024 / 1024
+    # S3: keyed state = dedup window (answered) x new keys per second x bytes per key.
+    window_s = a.stream_dedup_window_minutes * 60
+    state_mb = t.events_s_peak * window_s * c.STATE_BYTES_PER_KEY / 1024 / 1024
     per_slot = state_mb / max(parallelism, 1)
     large = per_slot > c.HEAP_STATE_LIMIT_MB_PER_SLOT
     if a.stream_engine == "flink":
@@ -142,7 +143,7 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         state_mb=math.ceil(state_mb),
         state_mb_per_slot=math.ceil(per_slot),
         state_backend=backend,
-        dedup_window_s=c.DEDUP_WINDOW_S,
+        dedup_window_s=window_s,
         capacity_events_s=capacity,
         peak_utilisation=round(t.events_s_peak / capacity, 3),
         catch_up_minutes=_rounded(

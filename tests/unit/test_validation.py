@@ -50,6 +50,24 @@ def test_default_answers_are_valid() -> None:
             ["choose 'hybrid'"],
         ),
         ({"processing_mode": "hybrid"}, "processing_mode", ["choose 'batch'"]),
+        (
+            {
+                "sources": ["kafka"],
+                "processing_mode": "streaming",
+                "stream_dedup_window_minutes": 0,
+            },
+            "stream_dedup_window_minutes",
+            ["1 to 1440", "producer retries"],
+        ),
+        (
+            {
+                "sources": ["kafka"],
+                "processing_mode": "streaming",
+                "stream_dedup_window_minutes": 1441,
+            },
+            "stream_dedup_window_minutes",
+            ["1 to 1440"],
+        ),
         ({"batch_sla_hours": 0}, "batch_sla_hours", ["> 0"]),
         ({"schedule": "every day"}, "schedule", ["expected 5"]),
         ({"schedule": "* * * * *"}, "schedule", ["1 minutes apart", "hybrid"]),
