@@ -108,6 +108,9 @@ RETENTION_DAYS_AUDIT_HIPAA = 2_190  # HIPAA: six years (45 CFR 164.316(b)(2))
 # --- Unit prices (USD, on-demand list prices, rounded; region-agnostic) ---------
 PRICE_OBJECT_STORAGE_GB_MONTH = 0.023  # S3 Standard, first 50 TB
 PRICE_VCPU_HOUR = 0.048  # general-purpose VM, 4 GB RAM per vCPU
+# The memory that price includes: stream workers get exactly this per vCPU (manifests and
+# cost table agree; Flink takes its managed memory for RocksDB out of it).
+MEMORY_GB_PER_VCPU = 4
 PRICE_KAFKA_BROKER_HOUR = 0.21  # managed Kafka broker, 2 vCPU / 8 GB
 PRICE_SNOWFLAKE_CREDIT = 3.0  # Snowflake Enterprise, one credit
 SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day

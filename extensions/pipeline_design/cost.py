@@ -49,11 +49,15 @@ def batch_compute_line(engine: str, vcpu_hours_per_day: float) -> CostLine:
     )
 
 
-def stream_compute_line(engine: str, vcpus: int) -> CostLine:
+def stream_compute_line(engine: str, workers: int, vcpu: int, memory_mb: int) -> CostLine:
+    vcpus = workers * vcpu
     vcpu_hours = vcpus * c.HOURS_PER_MONTH
     return CostLine(
         item=f"Stream compute ({engine}, always on, sized for the peak)",
-        quantity=f"{vcpus} vCPU x {c.HOURS_PER_MONTH} h",
+        quantity=(
+            f"{workers} x ({vcpu} vCPU, {memory_mb // 1024} GB) = {vcpus} vCPU x "
+            f"{c.HOURS_PER_MONTH} h"
+        ),
         unit_price=f"${c.PRICE_VCPU_HOUR}/vCPU-hour",
         usd_per_month=round(vcpu_hours * c.PRICE_VCPU_HOUR, 0),
     )
@@ -113,8 +117,14 @@ def monthly_cost(
         node_hours = horizon_mb_per_day / c.POLARS_NODE_MB_S / 3600
         lines.append(batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU))
     if stream:
-        per_worker = c.FLINK_TASKMANAGER_VCPU if stream.engine == "flink" else 1
-        lines.append(stream_compute_line(stream.engine.capitalize(), stream.workers * per_worker))
+        lines.append(
+            stream_compute_line(
+                stream.engine.capitalize(),
+                stream.workers,
+                stream.worker_vcpu,
+                stream.worker_memory_mb,
+            )
+        )
     if kafka:
         lines.append(kafka_line(kafka.brokers))
     lines.append(warehouse_line(a.warehouse))

@@ -105,8 +105,14 @@ class StreamSizing:
     capacity_events_s: int  # what the consumers process at most
     peak_utilisation: float  # peak events/s over that capacity
     catch_up_minutes: float | None  # to drain an outage's backlog at the peak
+    worker_vcpu: int = 1  # per Flink TaskManager (one per slot) or Faust worker
     outage_minutes: int = c.STREAM_OUTAGE_MINUTES
     target_utilisation: float = c.STREAM_TARGET_UTILISATION
+
+    @property
+    def worker_memory_mb(self) -> int:
+        """The memory priced with each worker's vCPUs: what its manifest requests."""
+        return self.worker_vcpu * c.MEMORY_GB_PER_VCPU * 1024
 
 
 def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing:
@@ -120,6 +126,7 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         slots = 1
         workers = parallelism
     capacity = parallelism * kafka.consumer_events_s
+    vcpu = c.FLINK_TASKMANAGER_VCPU if a.stream_engine == "flink" else 1
     # S2: exactly-once sinks publish on checkpoint completion, so the interval plus the
     # checkpoint's own duration must fit the latency target: the interval gets a share of
     # it, within the bounds of checkpoint overhead and recovery replay.
@@ -145,6 +152,7 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         state_backend=backend,
         dedup_window_s=window_s,
         capacity_events_s=capacity,
+        worker_vcpu=vcpu,
         peak_utilisation=round(t.events_s_peak / capacity, 3),
         catch_up_minutes=_rounded(
             catch_up_minutes(t.events_s_peak, capacity, c.STREAM_OUTAGE_MINUTES)

@@ -108,6 +108,10 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     assert "| checkpoint interval | **30 s** |" in text
     assert "| state backend | **hashmap** |" in text
     assert "| utilisation at the peak | 43 % |" in text
+    # The TaskManagers request the shape the cost table prices: 4 vCPU with 4 GB each.
+    manifest = rendered["preset-hybrid-clickstream"] / "deploy" / "flink" / "flink-deployment.yaml"
+    assert 'memory: "16384m"' in manifest.read_text()
+    assert "32 x (4 vCPU, 16 GB) = 128 vCPU" in text
     assert "| dynamic allocation | **4 - 20 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
     assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()

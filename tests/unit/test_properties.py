@@ -84,6 +84,13 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert d.stream.peak_utilisation <= c.STREAM_TARGET_UTILISATION + 0.001
         assert d.stream.catch_up_minutes is not None
         assert d.stream.catch_up_minutes <= c.STREAM_CATCH_UP_MINUTES + 0.1
+        # The cost table prices the workers the manifests request.
+        (line,) = [line for line in d.cost.lines if line.item.startswith("Stream compute")]
+        memory_gb = d.stream.worker_memory_mb // 1024
+        assert line.quantity.startswith(
+            f"{d.stream.workers} x ({d.stream.worker_vcpu} vCPU, {memory_gb} GB)"
+        )
+        assert memory_gb == d.stream.worker_vcpu * c.MEMORY_GB_PER_VCPU
         assert 10 <= d.stream.checkpoint_interval_s <= 300
         # Exactly-once sinks publish on checkpoint: half the target, the rest for the
         # checkpoint's own duration (a target too short for that is warned about).
