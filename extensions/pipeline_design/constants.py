@@ -73,6 +73,12 @@ SPARK_DRIVER_MEMORY_GB = 4
 SPARK_DRIVER_CORES = 1
 # A run must finish within this share of the SLA, leaving the rest for a retry.
 SLA_HEADROOM = 0.5
+# The steady run at the growth horizon is sized to take at most this share of its time
+# budget: a run that needs all of it misses the SLA on the first slow day.
+BATCH_BUDGET_UTILISATION = 0.5
+# Spark cannot finish anything in less: session start-up (~20 s) and one input split's
+# task (SPARK_SPLIT_MB at SPARK_CORE_MB_S per core: ~51 s), with room for a retry.
+SPARK_MIN_BUDGET_MINUTES = 3
 # Target size of one shuffle partition (adaptive query execution coalesces smaller ones).
 SHUFFLE_PARTITION_MB = 128
 # Polars on one node, measured on the generated default project (`make bench`, 2 vCPU,

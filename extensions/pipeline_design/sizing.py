@@ -226,8 +226,8 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
     )
     memory = cores * per_core
     overhead = _memory_overhead_gb(memory)
-    # P3: min executors finish the steady (horizon) run within the time budget.
-    budget_s = run.time_budget_hours * 3600
+    # P3: min executors finish the steady (horizon) run within its share of the time budget.
+    budget_s = run.time_budget_hours * 3600 * c.BATCH_BUDGET_UTILISATION
     per_executor_mb = c.SPARK_CORE_MB_S * cores * budget_s
     min_exact = horizon_mb / per_executor_mb
     min_executors = max(1, math.ceil(min_exact))
@@ -271,7 +271,8 @@ class PolarsSizing:
     node_memory_gb: int
     peak_run_gb: float
     limit_gb: float
-    est_run_minutes_peak: int
+    est_run_minutes_steady: int  # the horizon's run, at most half the budget
+    est_run_minutes_peak: int  # at most the whole budget
     time_budget_minutes: int
     fits_size: bool
     fits_time: bool
@@ -283,6 +284,7 @@ class PolarsSizing:
 
 def polars_sizing(run: BatchRun) -> PolarsSizing:
     minutes = run.gb_per_run_peak * MB_PER_GB / c.POLARS_NODE_MB_S / 60
+    steady_minutes = run.gb_per_run_horizon * MB_PER_GB / c.POLARS_NODE_MB_S / 60
     peak_rss_gb = c.POLARS_BASE_RSS_GB + c.POLARS_RSS_GB_PER_INPUT_GB * run.gb_per_run_peak
     budget_minutes = run.time_budget_hours * 60
     return PolarsSizing(
@@ -290,10 +292,14 @@ def polars_sizing(run: BatchRun) -> PolarsSizing:
         node_memory_gb=max(2, math.ceil(peak_rss_gb * c.POLARS_NODE_MEMORY_HEADROOM)),
         peak_run_gb=run.gb_per_run_peak,
         limit_gb=c.POLARS_MAX_RUN_GB,
+        est_run_minutes_steady=max(1, math.ceil(steady_minutes)),
         est_run_minutes_peak=max(1, math.ceil(minutes)),
         time_budget_minutes=max(1, math.floor(budget_minutes)),
         fits_size=run.gb_per_run_peak <= c.POLARS_MAX_RUN_GB,
-        fits_time=minutes <= budget_minutes,
+        fits_time=(
+            minutes <= budget_minutes
+            and steady_minutes <= budget_minutes * c.BATCH_BUDGET_UTILISATION
+        ),
     )
 
 

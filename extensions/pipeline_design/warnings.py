@@ -63,8 +63,18 @@ def design_warnings(
     elif node and stack.get("batch_engine") == "polars" and not node.fits_time:
         found.append(
             f"Polars on one node needs ~{node.est_run_minutes_peak} min for a "
-            f"{node.peak_run_gb:,.2f} GB peak run, beyond the {node.time_budget_minutes} min "
-            "budget (rule B); Spark is recommended, or a longer SLA or fewer runs a day."
+            f"{node.peak_run_gb:,.2f} GB peak run and ~{node.est_run_minutes_steady} min for a "
+            f"steady one, against a {node.time_budget_minutes} min budget (rule B: the steady run "
+            f"may take at most {c.BATCH_BUDGET_UTILISATION:.0%} of it); Spark is recommended, "
+            "or a longer SLA or fewer runs a day."
+        )
+    budget_minutes = run.time_budget_hours * 60 if run else 0
+    if run and stack.get("batch_engine") == "spark" and budget_minutes < c.SPARK_MIN_BUDGET_MINUTES:
+        found.append(
+            f"A {budget_minutes:.1f} min time budget per run (rule B) cannot be met by Spark: "
+            f"session start-up and one input split's task alone take ~"
+            f"{c.SPARK_MIN_BUDGET_MINUTES} min with a retry. Give a longer SLA or fewer runs "
+            "a day, or use Polars."
         )
     if run and stack.get("batch_engine") == "spark" and run.gb_per_run_peak < 1:
         found.append(

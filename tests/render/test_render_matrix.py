@@ -112,7 +112,7 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     manifest = rendered["preset-hybrid-clickstream"] / "deploy" / "flink" / "flink-deployment.yaml"
     assert 'memory: "16384m"' in manifest.read_text()
     assert "32 x (4 vCPU, 16 GB) = 128 vCPU" in text
-    assert "| dynamic allocation | **4 - 20 executors** |" in text
+    assert "| dynamic allocation | **7 - 35 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
     assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()
 

@@ -1,5 +1,6 @@
 """Property tests: any valid answers give a consistent design."""
 
+import math
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -99,6 +100,10 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
             assert any("at-least-once" in warning for warning in d.warnings)
     if d.spark:
         assert 1 <= d.spark.min_executors <= d.spark.max_executors
+        # Headroom: the steady run at the horizon takes at most half of its time budget.
+        assert d.batch is not None
+        budget_minutes = d.batch.time_budget_hours * 60 * c.BATCH_BUDGET_UTILISATION
+        assert d.spark.est_run_minutes_steady <= max(1, math.ceil(budget_minutes + 0.01))
         assert d.spark.shuffle_partitions >= d.spark.max_executors * d.spark.cores_per_executor
     if d.batch:
         assert 0 < d.batch.time_budget_hours <= d.batch.shortest_gap_hours

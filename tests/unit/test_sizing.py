@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline_design import Answers
+from pipeline_design import Answers, build_design
 from pipeline_design import constants as c
 from pipeline_design.sizing import (
     batch_run,
@@ -120,7 +120,9 @@ def test_spark_dynamic_allocation_for_the_seed_batch() -> None:
         batch_engine="spark",
     )
     s = spark_sizing(a, batch_run(a))
-    assert (s.min_executors, s.max_executors) == (4, 20)
+    # 150 GB at the horizon in half the 1 h budget: 150 GB / (2.5 MB/s x 5 x 1800 s) = 6.8.
+    assert (s.min_executors, s.max_executors) == (7, 35)
+    assert s.est_run_minutes_steady == 30
     assert s.cores_per_executor == 5
     assert s.input_tasks == 6000  # 750 GB / 128 MB
     assert s.shuffle_partitions % (s.max_executors * s.cores_per_executor) == 0
@@ -189,3 +191,20 @@ def test_storage_grows_with_growth_and_retention() -> None:
     assert storage(grown, 0.0, retention(grown)).retained_gb_at_horizon == pytest.approx(
         3 * s.retained_gb_at_horizon
     )
+
+
+def test_a_budget_spark_cannot_meet_is_warned_about() -> None:
+    a = Answers(
+        batch_gb_per_day=50, schedule="0 1 * * *", batch_sla_hours=0.05, batch_engine="spark"
+    )
+    warnings = build_design(a).warnings
+    assert any("cannot be met by Spark" in warning for warning in warnings), warnings
+
+
+def test_polars_leaves_half_its_budget_at_the_horizon() -> None:
+    # 20 GB/day, no peak: a steady run of 20 GB x 3 at 22 MB/s takes ~47 min. With a 2 h SLA
+    # (1 h budget) it fits the peak's hour but not half of it: one node is not enough.
+    a = Answers(batch_gb_per_day=20, batch_sla_hours=2, growth_factor=3, peak_factor=1)
+    node = polars_sizing(batch_run(a))
+    assert node.est_run_minutes_peak <= node.time_budget_minutes
+    assert not node.fits_time
