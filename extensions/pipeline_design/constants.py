@@ -118,6 +118,20 @@ PRICE_VCPU_HOUR = 0.048  # general-purpose VM, 4 GB RAM per vCPU
 # cost table agree; Flink takes its managed memory for RocksDB out of it).
 MEMORY_GB_PER_VCPU = 4
 PRICE_KAFKA_BROKER_HOUR = 0.21  # managed Kafka broker, 2 vCPU / 8 GB
+PRICE_KAFKA_STORAGE_GB_MONTH = 0.10  # managed Kafka broker storage (MSK's list price)
+# Kafka keeps the source and the clean topic KAFKA_RETENTION_DAYS each (deploy/kafka/topics.yaml),
+# on every replica, zstd-compressed (JSON events ~4x, as the lake's zstd Parquet).
+KAFKA_RETENTION_DAYS = 7
+KAFKA_FULL_RATE_TOPICS = 2
+KAFKA_STORED_RATIO = 0.25
+# Warehouse storage: Snowflake's compressed storage (on-demand $23/TB-month), a managed
+# PostgreSQL's SSD volume (gp3-class), DuckDB's file on the pipeline node's block volume.
+PRICE_SNOWFLAKE_STORAGE_GB_MONTH = 0.023
+PRICE_POSTGRES_STORAGE_GB_MONTH = 0.115
+PRICE_BLOCK_STORAGE_GB_MONTH = 0.08
+# A cost per GB processed that this class of pipeline is commonly held to (the seed
+# scenario's target); SCALABILITY.md shows the design's figure next to it.
+COST_PER_GB_TARGET_USD = 0.10
 PRICE_SNOWFLAKE_CREDIT = 3.0  # Snowflake Enterprise, one credit
 SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day
 PRICE_POSTGRES_HOUR = 0.18  # managed PostgreSQL, 2 vCPU / 8 GB

@@ -55,6 +55,7 @@ class KafkaSizing:
     consumer_events_s: int  # c: what one consumer of the chosen engine handles
     brokers: int
     replication_factor: int
+    retention_days: int = c.KAFKA_RETENTION_DAYS  # the source and clean topics
 
 
 def kafka_sizing(t: Throughput, consumer_events_s: int) -> KafkaSizing:
@@ -337,7 +338,10 @@ class Storage:
     ingest_gb_per_day_today: float
     stored_gb_per_day_today: float
     stored_gb_first_year: float  # volume grows linearly to growth_factor over the year
-    retained_gb_at_horizon: float  # footprint once every zone is at its retention
+    retained_gb_month_12: float  # footprint after the first year (long retentions still filling)
+    retained_gb_at_horizon: float  # footprint once every zone is at its retention (steady state)
+    warehouse_gb_at_horizon: float  # clean (silver) and gold tables at their retention
+    processed_gb_per_day_horizon: float  # batch and stream input at the horizon
 
 
 def storage(a: Answers, stream_gb_per_day: float, keep: Retention) -> Storage:
@@ -348,14 +352,33 @@ def storage(a: Answers, stream_gb_per_day: float, keep: Retention) -> Storage:
     stored_day = ingest * ratios
     first_year = stored_day * 365 * (1 + a.growth_factor) / 2
     horizon_day = ingest * a.growth_factor
-    retained = horizon_day * (
-        c.RAW_STORED_RATIO * keep.raw_days
-        + c.CLEAN_STORED_RATIO * keep.clean_days
-        + c.GOLD_STORED_RATIO * keep.gold_days
+    zones = (
+        (c.RAW_STORED_RATIO, keep.raw_days),
+        (c.CLEAN_STORED_RATIO, keep.clean_days),
+        (c.GOLD_STORED_RATIO, keep.gold_days),
     )
+    retained = horizon_day * sum(ratio * days for ratio, days in zones)
+    month_12 = sum(
+        ratio * ingested_between(ingest, a.growth_factor, max(0, 365 - days), 365)
+        for ratio, days in zones
+    )
+    warehouse = horizon_day * sum(ratio * days for ratio, days in zones[1:])
     return Storage(
         ingest_gb_per_day_today=round(ingest, 2),
         stored_gb_per_day_today=round(stored_day, 2),
         stored_gb_first_year=round(first_year, 1),
+        retained_gb_month_12=round(month_12, 1),
         retained_gb_at_horizon=round(retained, 1),
+        warehouse_gb_at_horizon=round(warehouse, 1),
+        processed_gb_per_day_horizon=round(horizon_day, 2),
     )
+
+
+def ingested_between(today_gb: float, growth: float, first_day: float, last_day: float) -> float:
+    """GB ingested from `first_day` to `last_day` of the first year, the daily volume growing
+    linearly from today's to `growth` times it at day 365."""
+
+    def by(day: float) -> float:
+        return today_gb * (day + (growth - 1) * day * day / (2 * 365))
+
+    return by(last_day) - by(first_day)

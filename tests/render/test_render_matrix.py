@@ -112,9 +112,13 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     manifest = rendered["preset-hybrid-clickstream"] / "deploy" / "flink" / "flink-deployment.yaml"
     assert 'memory: "16384m"' in manifest.read_text()
     assert "32 x (4 vCPU, 16 GB) = 128 vCPU" in text
+    # Cost per GB processed against the scenario's $0.10 target, storage at steady state.
+    assert "Per GB processed: **$0.282**" in text and "**over it**" in text
+    assert "Kafka storage (2 full-rate topics x 7 days x 3 replicas, zstd)" in text
+    assert "Snowflake storage: clean and gold tables at their retention" in text
     assert "| dynamic allocation | **7 - 35 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
-    assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()
+    assert "spark.dynamicAllocation.maxExecutors              35" in conf.read_text()
 
 
 def test_streaming_only_project_has_no_batch_sizing(rendered: dict[str, Path]) -> None:

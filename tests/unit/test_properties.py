@@ -114,6 +114,13 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert d.monitoring.batch.stale_after_hours > d.batch.longest_gap_hours
     assert d.storage.retained_gb_at_horizon >= 0
     assert all(line.usd_per_month >= 0 for line in d.cost.lines)
+    # Storage: the first year's footprint never exceeds the steady state it grows to; the
+    # cost table prices the Kafka topics' storage whenever there is Kafka, and the warehouse's.
+    assert d.storage.retained_gb_month_12 <= d.storage.retained_gb_at_horizon + 0.1
+    items = " ".join(line.item for line in d.cost.lines)
+    assert ("Kafka storage" in items) == (d.kafka is not None)
+    assert "clean and gold tables" in items
+    assert d.cost.usd_per_gb_processed >= 0
     assert set(d.rationale) >= {"processing_mode", "orchestrator", "warehouse", "lake_format"}
     assert d.plan and all(p.calendar_weeks > 0 for p in d.plan)
 
