@@ -112,7 +112,7 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()
 
 
-@pytest.mark.parametrize("case", ["preset-hybrid-clickstream", "postgres-api-hybrid-flink"])
+@pytest.mark.parametrize("case", ["preset-hybrid-clickstream", "cover-postgres-api-hybrid-flink"])
 def test_the_rest_api_source_is_generated_not_a_stand_in(
     case: str, rendered: dict[str, Path]
 ) -> None:
