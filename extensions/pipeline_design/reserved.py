@@ -36,6 +36,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
+    "httpx": ("httpx",),  # the REST API source
     # the Spark batch engine (its py4j bridge comes with it)
     "pyspark": ("pyspark", "py4j"),
     # stream engines (apache-flink lives in the Flink job's own environment)
@@ -66,6 +67,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pytest": ("pytest", "_pytest"),
     "pytest-asyncio": ("pytest_asyncio",),
     "pytest-xdist": ("xdist",),
+    "pytest-httpserver": ("pytest_httpserver",),  # the REST API source's tests
     "ruff": ("ruff",),
     "types-jsonschema": (),
     "types-pyyaml": (),
@@ -74,6 +76,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # Not named in pyproject, but imported by the generated code (pandera and
     # pydantic-settings bring it).
     "pydantic": ("pydantic", "pydantic_core"),
+    # pytest-httpserver brings it; the REST API source's tests build answers with it.
+    "werkzeug": ("werkzeug",),
 }
 
 # Root folders of the generated project that hold Python: tests import them (pytest puts the

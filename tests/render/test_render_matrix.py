@@ -121,6 +121,21 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     assert "spark.dynamicAllocation.maxExecutors              35" in conf.read_text()
 
 
+@pytest.mark.parametrize("case", ["preset-hybrid-clickstream", "cover-postgres-api-hybrid-flink"])
+def test_the_rest_api_source_is_generated_not_a_stand_in(
+    case: str, rendered: dict[str, Path]
+) -> None:
+    root = rendered[case]
+    package = yaml.safe_load((root / ".copier-answers.yml").read_text())["package_name"]
+    assert (root / "src" / package / "sources" / "rest_api.py").is_file()
+    assert (root / "tests" / "test_rest_api_source.py").is_file()
+    assert "REST API source: no connector" not in (root / "README.md").read_text()
+    assert "PIPELINE_SOURCE_REST_API_BASE_URL=" in (root / ".env.example").read_text()
+    pipeline = (root / "src" / package / "pipeline.py").read_text()
+    assert "land_endpoints(self.settings, self.contracts)" in pipeline
+    assert "kind: rest_api" in (root / "contracts" / "orders.odcs.yaml").read_text()
+
+
 def test_streaming_only_project_has_no_batch_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-iot-telemetry-streaming"] / "docs" / "SCALABILITY.md").read_text()
     assert "## Batch runs" not in text
