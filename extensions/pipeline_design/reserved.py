@@ -36,6 +36,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
+    # the lake's Delta tables (lake_format delta)
+    "deltalake": ("deltalake",),
     # the Spark batch engine (its py4j bridge comes with it)
     "pyspark": ("pyspark", "py4j"),
     # stream engines (apache-flink lives in the Flink job's own environment)
