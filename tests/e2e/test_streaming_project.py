@@ -62,6 +62,7 @@ def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
     assert passed["tests.test_stream_reconciliation"], passed  # both are hybrid
     if engine == "flink":  # the seed pulls orders from a local HTTP API in its tests
         assert passed["tests.test_rest_api_source"], passed
+    assert passed["tests.test_delta_lake"], passed  # both lakes are Delta (Polars, Spark)
 
     demo = sh(project, "make", "stream-demo")
     generated, replayed = demo.split("Replayed", 1)
