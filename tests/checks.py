@@ -44,6 +44,7 @@ DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("httpx", "source_rest_api"),
     ("pytest-httpserver", "source_rest_api"),
     ("snowflake-connector-python", "warehouse_snowflake"),
+    ("fakesnow", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
     ("delta-spark", "lake_delta"),
 ]
@@ -60,6 +61,8 @@ PATH_OWNERS = [
     ("tests/test_postgres_source.py", "source_postgres"),
     ("src/{package}/sources/rest_api.py", "source_rest_api"),
     ("tests/test_rest_api_source.py", "source_rest_api"),
+    ("tests/test_snowflake_warehouse.py", "warehouse_snowflake"),
+    ("tests/snowflake_stub.py", "warehouse_snowflake"),
     ("benchmarks/postgres_source_demo.py", "source_postgres"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),

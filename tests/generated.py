@@ -160,3 +160,33 @@ def throwaway_postgres() -> Iterator[Postgres]:
         )
         url = f"postgresql://{role}:{password}@/{role}?host={socket_dir}"
         yield Postgres(url=url, pgdata=pgdata, superuser_url=server.get_uri())
+
+
+@contextmanager
+def snowflake_stub(project: Path) -> Iterator[dict[str, str]]:
+    """The project's own Snowflake stand-in (its tests/snowflake_stub.py: fakesnow's server,
+    from its dev tools), serving in the background; yields the PIPELINE_SNOWFLAKE_* settings
+    it prints, and stops it afterwards."""
+    server = subprocess.Popen(
+        ["uv", "run", "--frozen", "python", "tests/snowflake_stub.py"],
+        cwd=project,
+        env=project_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        settings: dict[str, str] = {}
+        deadline = time.monotonic() + 120
+        while len(settings) < 8 and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            if not line:
+                break
+            name, _, value = line.strip().partition("=")
+            settings[name] = value
+        assert "PIPELINE_SNOWFLAKE_PORT" in settings, f"the stub did not start: {settings}"
+        yield settings
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

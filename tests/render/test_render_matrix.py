@@ -136,6 +136,26 @@ def test_the_rest_api_source_is_generated_not_a_stand_in(
     assert "kind: rest_api" in (root / "contracts" / "orders.odcs.yaml").read_text()
 
 
+def test_the_snowflake_warehouse_is_rendered_for_snowflake_only(
+    rendered: dict[str, Path],
+) -> None:
+    """The staged load (PUT, COPY INTO, MERGE) for Snowflake; no DuckDB import left there; and
+    a DuckDB project gets none of it."""
+    snowflake = rendered["preset-hybrid-clickstream"]
+    package = next((snowflake / "src").iterdir())
+    code = (package / "sinks" / "warehouse.py").read_text()
+    staged_load = ("PUT 'file://", "COPY INTO {load} FROM @", "MERGE INTO silver.", "CLUSTER BY")
+    for statement in staged_load:
+        assert statement in code, statement
+    assert not [p for p in package.rglob("*.py") if "import duckdb" in p.read_text()]
+    assert "PIPELINE_SNOWFLAKE_ACCOUNT" in (snowflake / ".env.example").read_text()
+    assert (snowflake / "tests" / "test_snowflake_warehouse.py").exists()
+    defaults = rendered["defaults"]
+    package = next((defaults / "src").iterdir())
+    assert "import duckdb" in (package / "sinks" / "warehouse.py").read_text()
+    assert not (defaults / "tests" / "snowflake_stub.py").exists()
+
+
 def test_streaming_only_project_has_no_batch_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-iot-telemetry-streaming"] / "docs" / "SCALABILITY.md").read_text()
     assert "## Batch runs" not in text

@@ -44,8 +44,10 @@ def test_the_e2e_set_covers_every_pair_and_starts_with_smallest_and_largest() ->
     stack = stack_choices()
     options = [option for values in choices.values() for option in values]
     assert len(options) == len(set(options)) >= 14
-    # Experimental choices are stand-ins, left to the random-answers tier.
+    # Experimental choices are stand-ins, left to the random-answers tier; Snowflake is real
+    # but not a level (NOT_LEVELS): a regression row and the seed preset's project run it.
     assert stack["warehouse"] == ["duckdb", "postgres"]
+    assert [s["warehouse"] for s in covering_answer_sets()].count("snowflake") == 1
     assert sorted(stack["orchestrator"]) == ["airflow", "dagster", "prefect"]
     sets = covering_answer_sets()
     assert {q: sets[0][q] for q in choices} == {question: [] for question in choices}
@@ -53,12 +55,13 @@ def test_the_e2e_set_covers_every_pair_and_starts_with_smallest_and_largest() ->
     assert sets[1]["sources"] == ["files", "postgres"]  # the PostgreSQL source's project
     rows = [_levels(s) for s in sets]
     factors = {o: (False, True) for o in options} | {q: tuple(v) for q, v in stack.items()}
-    assert set().union(*(pairs_of(row, list(factors)) for row in rows)) == all_pairs(factors)
+    covered = set().union(*(pairs_of(row, list(factors)) for row in rows))
+    assert covered >= all_pairs(factors)
     # Deterministic: the e2e tier's test ids are stable from run to run.
     again = covering_answer_sets()
     assert [answer_set_id(s) for s in again] == [answer_set_id(s) for s in sets]
     # Each set costs a project install and its whole test suite in the e2e tier.
-    assert len(sets) <= 11
+    assert len(sets) <= 12
 
 
 def test_regressions_keep_their_options_and_the_defaults_of_the_rest() -> None:
