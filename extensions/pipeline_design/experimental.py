@@ -11,7 +11,6 @@ from __future__ import annotations
 # component -> what the user gets instead, until the template generates it.
 NOT_GENERATED_YET = {
     "source_rest_api": "REST API source: no connector is generated yet.",
-    "files_s3": "S3 files: the pipeline reads a local input folder (PIPELINE_INPUT_DIR) for now.",
     "warehouse_snowflake": "Snowflake warehouse: the pipeline loads into DuckDB for now.",
     "lake_delta": "Delta Lake: the lake is written as Parquet files for now.",
 }
