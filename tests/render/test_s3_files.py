@@ -61,4 +61,5 @@ def test_a_local_files_project_has_no_s3_code(rendered: dict[str, Path]) -> None
     assert not (package / "sources" / "s3.py").exists()
     assert not (project / "tests" / "test_s3_files.py").exists()
     assert "boto3" not in (project / "pyproject.toml").read_text()
-    assert "FILES_S3" not in _text(project)
+    for path in (".env.example", "README.md", f"src/{package.name}/config.py"):
+        assert "FILES_S3" not in (project / path).read_text(), path
