@@ -76,9 +76,14 @@ def check_generated_files(project: Path) -> None:
     # Files on S3: boto3 to read them, moto's server to test them against (dev only).
     s3 = "files" in answers["sources"] and answers.get("files_location") == "s3"
     assert any(d.startswith("boto3>") for d in dependencies) == s3
-    assert any(d.startswith("moto[server]") for d in dev_tools) == s3
+    assert any(d.startswith("moto[server]") for d in dev_tools) >= s3  # Delta on S3 too
     assert not any(d.startswith("moto") for d in dependencies)
     assert (project / "src" / answers["package_name"] / "sources" / "s3.py").exists() == s3
+    # The REST API source: its module, its HTTP client, and a local API server for its tests.
+    api = "rest_api" in answers["sources"]
+    assert (project / "src" / answers["package_name"] / "sources" / "rest_api.py").exists() == api
+    assert any(d.startswith("httpx") for d in dependencies) == api
+    assert any(d.startswith("pytest-httpserver") for d in dev_tools) == api
     if postgres:
         sources = (project / "src").rglob("*.py")
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"

@@ -52,6 +52,7 @@ QUESTION_ORDER = (
     "transformations",
     "quality_checks",
     "streaming_latency_seconds",
+    "stream_dedup_window_minutes",
     "batch_sla_hours",
     "schedule",
     "warehouse",
@@ -124,6 +125,7 @@ class Answers:
     transformations: tuple[str, ...] = ("cleaning", "dedup", "enrichment", "aggregation")
     quality_checks: tuple[str, ...] = ("completeness", "freshness", "schema", "uniqueness")
     streaming_latency_seconds: int = 60
+    stream_dedup_window_minutes: int = 60
     batch_sla_hours: float = 6.0
     schedule: str = "0 2 * * *"
     warehouse: str = "duckdb"

@@ -31,15 +31,27 @@ FLINK_TASKMANAGER_VCPU = 4
 # A real Faust worker processed ~1.3k events/s against a broker on our 2-core machines
 # (STACK_NOTES.md); `make bench-stream`'s faust row, without a broker, is an upper bound.
 FAUST_EVENTS_S_PER_WORKER = 1_300
+# Headroom (rules K, S1, F): consumers sized so that, at the peak, a backlog built up over an
+# outage of STREAM_OUTAGE_MINUTES drains within STREAM_CATCH_UP_MINUTES while new events keep
+# arriving. Capacity C against the peak rate R must satisfy R x outage = (C - R) x catch-up,
+# so the target utilisation R / C = catch-up / (outage + catch-up): 75 % here.
+STREAM_OUTAGE_MINUTES = 10
+STREAM_CATCH_UP_MINUTES = 30
+STREAM_TARGET_UTILISATION = STREAM_CATCH_UP_MINUTES / (
+    STREAM_OUTAGE_MINUTES + STREAM_CATCH_UP_MINUTES
+)
 # Past this many workers, operating Faust costs more than running Flink.
 FAUST_MAX_RECOMMENDED_WORKERS = 8
-# Checkpoints publish exactly-once transactional sinks, so the interval cannot
-# exceed the latency target; below 10 s the checkpoint overhead dominates.
+# Checkpoints publish exactly-once transactional sinks: a record waits up to one interval,
+# then the checkpoint's own duration (barrier alignment, state upload) and the commit.
+# The interval takes half the latency target, the other half is left for the rest.
+CHECKPOINT_LATENCY_SHARE = 0.5
+# Below 10 s the checkpoint overhead dominates; above 5 minutes recovery replays too much.
 CHECKPOINT_MIN_S = 10
 CHECKPOINT_MAX_S = 300
-# Keyed dedup state: keys live for the dedup window; bytes per key include the
-# key (a UUID), the timestamp and the state backend's per-entry overhead.
-DEDUP_WINDOW_S = 3_600
+# Keyed dedup state: keys live for the dedup window (answered: stream_dedup_window_minutes);
+# bytes per key include the key (a UUID), the timestamp and the state backend's per-entry
+# overhead.
 STATE_BYTES_PER_KEY = 100
 # Above this much keyed state per slot, heap state risks long GC pauses: use RocksDB.
 HEAP_STATE_LIMIT_MB_PER_SLOT = 512
@@ -61,6 +73,12 @@ SPARK_DRIVER_MEMORY_GB = 4
 SPARK_DRIVER_CORES = 1
 # A run must finish within this share of the SLA, leaving the rest for a retry.
 SLA_HEADROOM = 0.5
+# The steady run at the growth horizon is sized to take at most this share of its time
+# budget: a run that needs all of it misses the SLA on the first slow day.
+BATCH_BUDGET_UTILISATION = 0.5
+# Spark cannot finish anything in less: session start-up (~20 s) and one input split's
+# task (SPARK_SPLIT_MB at SPARK_CORE_MB_S per core: ~51 s), with room for a retry.
+SPARK_MIN_BUDGET_MINUTES = 3
 # Target size of one shuffle partition (adaptive query execution coalesces smaller ones).
 SHUFFLE_PARTITION_MB = 128
 # Polars on one node, measured on the generated default project (`make bench`, 2 vCPU,
@@ -96,7 +114,24 @@ RETENTION_DAYS_AUDIT_HIPAA = 2_190  # HIPAA: six years (45 CFR 164.316(b)(2))
 # --- Unit prices (USD, on-demand list prices, rounded; region-agnostic) ---------
 PRICE_OBJECT_STORAGE_GB_MONTH = 0.023  # S3 Standard, first 50 TB
 PRICE_VCPU_HOUR = 0.048  # general-purpose VM, 4 GB RAM per vCPU
+# The memory that price includes: stream workers get exactly this per vCPU (manifests and
+# cost table agree; Flink takes its managed memory for RocksDB out of it).
+MEMORY_GB_PER_VCPU = 4
 PRICE_KAFKA_BROKER_HOUR = 0.21  # managed Kafka broker, 2 vCPU / 8 GB
+PRICE_KAFKA_STORAGE_GB_MONTH = 0.10  # managed Kafka broker storage (MSK's list price)
+# Kafka keeps the source and the clean topic KAFKA_RETENTION_DAYS each (deploy/kafka/topics.yaml),
+# on every replica, zstd-compressed (JSON events ~4x, as the lake's zstd Parquet).
+KAFKA_RETENTION_DAYS = 7
+KAFKA_FULL_RATE_TOPICS = 2
+KAFKA_STORED_RATIO = 0.25
+# Warehouse storage: Snowflake's compressed storage (on-demand $23/TB-month), a managed
+# PostgreSQL's SSD volume (gp3-class), DuckDB's file on the pipeline node's block volume.
+PRICE_SNOWFLAKE_STORAGE_GB_MONTH = 0.023
+PRICE_POSTGRES_STORAGE_GB_MONTH = 0.115
+PRICE_BLOCK_STORAGE_GB_MONTH = 0.08
+# A cost per GB processed that this class of pipeline is commonly held to (the seed
+# scenario's target); SCALABILITY.md shows the design's figure next to it.
+COST_PER_GB_TARGET_USD = 0.10
 PRICE_SNOWFLAKE_CREDIT = 3.0  # Snowflake Enterprise, one credit
 SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day
 PRICE_POSTGRES_HOUR = 0.18  # managed PostgreSQL, 2 vCPU / 8 GB

@@ -24,23 +24,33 @@ class CostLine:
 @dataclass(frozen=True)
 class CostEstimate:
     lines: tuple[CostLine, ...]
+    processed_gb_per_month: float  # batch and stream input at the horizon
+    lake_month_12_usd: float  # the lake's storage after one year, still filling
+    target_usd_per_gb: float = c.COST_PER_GB_TARGET_USD
 
     @property
     def total_usd_per_month(self) -> float:
         return round(sum(line.usd_per_month for line in self.lines), 0)
 
+    @property
+    def usd_per_gb_processed(self) -> float:
+        return round(self.total_usd_per_month / max(self.processed_gb_per_month, 1e-9), 4)
+
 
 def storage_line(retained_gb: float) -> CostLine:
     return CostLine(
-        item="Object storage (lake: raw, clean, gold at retention)",
+        item=(
+            "Object storage, steady state (lake: raw, clean, gold, each full to its "
+            "retention at the horizon's volume)"
+        ),
         quantity=f"{retained_gb:,.0f} GB",
         unit_price=f"${c.PRICE_OBJECT_STORAGE_GB_MONTH}/GB-month",
         usd_per_month=round(retained_gb * c.PRICE_OBJECT_STORAGE_GB_MONTH, 0),
     )
 
 
-def batch_compute_line(engine: str, vcpu_hours_per_run: float, runs_per_day: float) -> CostLine:
-    vcpu_hours = vcpu_hours_per_run * runs_per_day * c.DAYS_PER_MONTH
+def batch_compute_line(engine: str, vcpu_hours_per_day: float) -> CostLine:
+    vcpu_hours = vcpu_hours_per_day * c.DAYS_PER_MONTH
     return CostLine(
         item=f"Batch compute ({engine})",
         quantity=f"{vcpu_hours:,.0f} vCPU-hours",
@@ -49,13 +59,50 @@ def batch_compute_line(engine: str, vcpu_hours_per_run: float, runs_per_day: flo
     )
 
 
-def stream_compute_line(engine: str, vcpus: int) -> CostLine:
+def stream_compute_line(engine: str, workers: int, vcpu: int, memory_mb: int) -> CostLine:
+    vcpus = workers * vcpu
     vcpu_hours = vcpus * c.HOURS_PER_MONTH
     return CostLine(
         item=f"Stream compute ({engine}, always on, sized for the peak)",
-        quantity=f"{vcpus} vCPU x {c.HOURS_PER_MONTH} h",
+        quantity=(
+            f"{workers} x ({vcpu} vCPU, {memory_mb // 1024} GB) = {vcpus} vCPU x "
+            f"{c.HOURS_PER_MONTH} h"
+        ),
         unit_price=f"${c.PRICE_VCPU_HOUR}/vCPU-hour",
         usd_per_month=round(vcpu_hours * c.PRICE_VCPU_HOUR, 0),
+    )
+
+
+def kafka_storage_line(mb_s_horizon: float) -> CostLine:
+    per_day_gb = mb_s_horizon * 86_400 / 1024
+    gb = (
+        per_day_gb
+        * c.KAFKA_RETENTION_DAYS
+        * c.KAFKA_FULL_RATE_TOPICS
+        * c.KAFKA_REPLICATION_FACTOR
+        * c.KAFKA_STORED_RATIO
+    )
+    return CostLine(
+        item=(
+            f"Kafka storage ({c.KAFKA_FULL_RATE_TOPICS} full-rate topics x "
+            f"{c.KAFKA_RETENTION_DAYS} days x {c.KAFKA_REPLICATION_FACTOR} replicas, zstd)"
+        ),
+        quantity=f"{gb:,.0f} GB",
+        unit_price=f"${c.PRICE_KAFKA_STORAGE_GB_MONTH}/GB-month",
+        usd_per_month=round(gb * c.PRICE_KAFKA_STORAGE_GB_MONTH, 0),
+    )
+
+
+def warehouse_storage_line(warehouse: str, gb: float) -> CostLine:
+    name, price = {
+        "snowflake": ("Snowflake storage", c.PRICE_SNOWFLAKE_STORAGE_GB_MONTH),
+        "postgres": ("PostgreSQL storage (managed SSD)", c.PRICE_POSTGRES_STORAGE_GB_MONTH),
+    }.get(warehouse, ("DuckDB file (the node's block volume)", c.PRICE_BLOCK_STORAGE_GB_MONTH))
+    return CostLine(
+        item=f"{name}: clean and gold tables at their retention",
+        quantity=f"{gb:,.0f} GB",
+        unit_price=f"${price}/GB-month",
+        usd_per_month=round(gb * price, 0),
     )
 
 
@@ -103,18 +150,32 @@ def monthly_cost(
 ) -> CostEstimate:
     """Every line at the growth horizon's steady volume; stream compute sized for the peak."""
     lines = [storage_line(store.retained_gb_at_horizon)]
+    # A day's data at the horizon, however the schedule splits it into runs (the largest
+    # run, which sizing uses, would overprice a weekday schedule by its weekend run).
+    horizon_mb_per_day = a.batch_gb_per_day * a.growth_factor * 1024
     if run and spark:
-        core_hours = run.gb_per_run_horizon * 1024 / c.SPARK_CORE_MB_S / 3600
-        lines.append(batch_compute_line("Spark", core_hours, run.runs_per_day))
+        core_hours = horizon_mb_per_day / c.SPARK_CORE_MB_S / 3600
+        lines.append(batch_compute_line("Spark", core_hours))
     if run and polars:
-        node_hours = run.gb_per_run_horizon * 1024 / c.POLARS_NODE_MB_S / 3600
-        lines.append(
-            batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU, run.runs_per_day)
-        )
+        node_hours = horizon_mb_per_day / c.POLARS_NODE_MB_S / 3600
+        lines.append(batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU))
     if stream:
-        per_worker = c.FLINK_TASKMANAGER_VCPU if stream.engine == "flink" else 1
-        lines.append(stream_compute_line(stream.engine.capitalize(), stream.workers * per_worker))
+        lines.append(
+            stream_compute_line(
+                stream.engine.capitalize(),
+                stream.workers,
+                stream.worker_vcpu,
+                stream.worker_memory_mb,
+            )
+        )
     if kafka:
         lines.append(kafka_line(kafka.brokers))
+        mb_s_horizon = a.events_per_second * a.growth_factor * a.avg_event_kb / 1024
+        lines.append(kafka_storage_line(mb_s_horizon))
     lines.append(warehouse_line(a.warehouse))
-    return CostEstimate(tuple(lines))
+    lines.append(warehouse_storage_line(a.warehouse, store.warehouse_gb_at_horizon))
+    return CostEstimate(
+        tuple(lines),
+        processed_gb_per_month=round(store.processed_gb_per_day_horizon * c.DAYS_PER_MONTH, 1),
+        lake_month_12_usd=round(store.retained_gb_month_12 * c.PRICE_OBJECT_STORAGE_GB_MONTH, 0),
+    )

@@ -166,10 +166,11 @@ def _rationale(a: Answers, stack: Stack) -> dict[str, str]:
         f"{', '.join(a.consumers) or 'consumers'} scale their queries independently of loads.",
     }[a.warehouse]
     reasons["lake_format"] = {
-        "parquet": "Parquet files partitioned by date keep the lake readable by every engine "
-        "with no table service.",
-        "delta": "Delta Lake adds ACID commits, time travel and MERGE on top of Parquet for "
-        "idempotent upserts and erasure.",
+        "parquet": "Parquet files, the clean data of facts partitioned by event date and hour "
+        "(Hive folders), keep the lake readable by every engine with no table service.",
+        "delta": "Delta Lake tables of the clean data, merged on the contracts' keys and "
+        "partitioned by event date and hour, add ACID commits, time travel and idempotent "
+        "upserts for lake consumers on top of the Parquet zones; erasure deletes and vacuums.",
     }[a.lake_format]
     return reasons
 

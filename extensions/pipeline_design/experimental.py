@@ -10,9 +10,7 @@ from __future__ import annotations
 
 # component -> what the user gets instead, until the template generates it.
 NOT_GENERATED_YET = {
-    "source_rest_api": "REST API source: no connector is generated yet.",
     "warehouse_snowflake": "Snowflake warehouse: the pipeline loads into DuckDB for now.",
-    "lake_delta": "Delta Lake: the lake is written as Parquet files for now.",
 }
 
 

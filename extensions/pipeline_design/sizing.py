@@ -47,19 +47,20 @@ def stream_throughput(a: Answers) -> Throughput:
 
 @dataclass(frozen=True)
 class KafkaSizing:
-    """Rule K: partitions >= max(T/p, T/c), rounded up to a power of two."""
+    """Rule K: partitions >= max(T/p, T/(c x u)), rounded up to a power of two."""
 
     partitions: int
     by_producer: int  # ceil(T_MB/s / p)
-    by_consumer: int  # ceil(T_events/s / c)
+    by_consumer: int  # ceil(T_events/s / (c x target utilisation))
     consumer_events_s: int  # c: what one consumer of the chosen engine handles
     brokers: int
     replication_factor: int
+    retention_days: int = c.KAFKA_RETENTION_DAYS  # the source and clean topics
 
 
 def kafka_sizing(t: Throughput, consumer_events_s: int) -> KafkaSizing:
     by_producer = math.ceil(t.mb_s_peak / c.KAFKA_PRODUCER_MB_S_PER_PARTITION)
-    by_consumer = math.ceil(t.events_s_peak / consumer_events_s)
+    by_consumer = math.ceil(t.events_s_peak / (consumer_events_s * c.STREAM_TARGET_UTILISATION))
     partitions = max(c.KAFKA_MIN_PARTITIONS, next_power_of_two(max(by_producer, by_consumer)))
     brokers = max(
         c.KAFKA_MIN_BROKERS,
@@ -76,8 +77,17 @@ def kafka_sizing(t: Throughput, consumer_events_s: int) -> KafkaSizing:
 
 
 def faust_workers_needed(t: Throughput) -> int:
-    """Rule F: Faust workers = ceil(peak events/s / measured events/s per worker)."""
-    return max(1, math.ceil(t.events_s_peak / c.FAUST_EVENTS_S_PER_WORKER))
+    """Rule F: Faust workers = ceil(peak events/s / (measured events/s per worker x target
+    utilisation))."""
+    per_worker = c.FAUST_EVENTS_S_PER_WORKER * c.STREAM_TARGET_UTILISATION
+    return max(1, math.ceil(t.events_s_peak / per_worker))
+
+
+def catch_up_minutes(rate: float, capacity: float, outage_minutes: float) -> float | None:
+    """Minutes to drain the backlog of an outage while events keep arriving at `rate`; None
+    when the capacity never catches up."""
+    spare = capacity - rate
+    return None if spare <= 0 else outage_minutes * rate / spare
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,17 @@ class StreamSizing:
     state_mb_per_slot: int
     state_backend: str  # rocksdb | hashmap (Flink) | rocksdb | memory (Faust tables)
     dedup_window_s: int
+    capacity_events_s: int  # what the consumers process at most
+    peak_utilisation: float  # peak events/s over that capacity
+    catch_up_minutes: float | None  # to drain an outage's backlog at the peak
+    worker_vcpu: int = 1  # per Flink TaskManager (one per slot) or Faust worker
+    outage_minutes: int = c.STREAM_OUTAGE_MINUTES
+    target_utilisation: float = c.STREAM_TARGET_UTILISATION
+
+    @property
+    def worker_memory_mb(self) -> int:
+        """The memory priced with each worker's vCPUs: what its manifest requests."""
+        return self.worker_vcpu * c.MEMORY_GB_PER_VCPU * 1024
 
 
 def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing:
@@ -105,11 +126,16 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         parallelism = min(kafka.partitions, faust_workers_needed(t))
         slots = 1
         workers = parallelism
-    # S2: checkpoint interval bounded by the latency target (exactly-once sinks
-    # commit on checkpoint) and by checkpoint overhead.
-    checkpoint = min(max(a.streaming_latency_seconds, c.CHECKPOINT_MIN_S), c.CHECKPOINT_MAX_S)
-    # S3: keyed state = dedup window x new keys per second x bytes per key.
-    state_mb = t.events_s_peak * c.DEDUP_WINDOW_S * c.STATE_BYTES_PER_KEY / 1024 / 1024
+    capacity = parallelism * kafka.consumer_events_s
+    vcpu = c.FLINK_TASKMANAGER_VCPU if a.stream_engine == "flink" else 1
+    # S2: exactly-once sinks publish on checkpoint completion, so the interval plus the
+    # checkpoint's own duration must fit the latency target: the interval gets a share of
+    # it, within the bounds of checkpoint overhead and recovery replay.
+    share = math.floor(a.streaming_latency_seconds * c.CHECKPOINT_LATENCY_SHARE)
+    checkpoint = min(max(share, c.CHECKPOINT_MIN_S), c.CHECKPOINT_MAX_S)
+    # S3: keyed state = dedup window (answered) x new keys per second x bytes per key.
+    window_s = a.stream_dedup_window_minutes * 60
+    state_mb = t.events_s_peak * window_s * c.STATE_BYTES_PER_KEY / 1024 / 1024
     per_slot = state_mb / max(parallelism, 1)
     large = per_slot > c.HEAP_STATE_LIMIT_MB_PER_SLOT
     if a.stream_engine == "flink":
@@ -125,8 +151,18 @@ def stream_sizing(a: Answers, t: Throughput, kafka: KafkaSizing) -> StreamSizing
         state_mb=math.ceil(state_mb),
         state_mb_per_slot=math.ceil(per_slot),
         state_backend=backend,
-        dedup_window_s=c.DEDUP_WINDOW_S,
+        dedup_window_s=window_s,
+        capacity_events_s=capacity,
+        worker_vcpu=vcpu,
+        peak_utilisation=round(t.events_s_peak / capacity, 3),
+        catch_up_minutes=_rounded(
+            catch_up_minutes(t.events_s_peak, capacity, c.STREAM_OUTAGE_MINUTES)
+        ),
     )
+
+
+def _rounded(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes, 1)
 
 
 @dataclass(frozen=True)
@@ -134,20 +170,24 @@ class BatchRun:
     """Rule B: what one scheduled batch run must process, and in how long."""
 
     runs_per_day: float
-    interval_hours: float
-    gb_per_run_today: float
+    interval_hours: float  # on average
+    longest_gap_hours: float  # the most data one run meets (a weekend, a month's end)
+    shortest_gap_hours: float  # the least time before the next run starts
+    gb_per_run_today: float  # the largest run: the longest gap's data
     gb_per_run_horizon: float
     gb_per_run_peak: float
-    time_budget_hours: float  # min(SLA x headroom, interval between runs)
+    time_budget_hours: float  # min(SLA x headroom, shortest gap between runs)
 
 
 def batch_run(a: Answers) -> BatchRun:
     cron = parse_cron(a.schedule)
-    per_run = a.batch_gb_per_day / cron.runs_per_day
-    budget = min(a.batch_sla_hours * c.SLA_HEADROOM, cron.interval_hours)
+    per_run = a.batch_gb_per_day * cron.longest_gap_hours / 24
+    budget = min(a.batch_sla_hours * c.SLA_HEADROOM, cron.shortest_gap_hours)
     return BatchRun(
         runs_per_day=round(cron.runs_per_day, 3),
         interval_hours=round(cron.interval_hours, 3),
+        longest_gap_hours=round(cron.longest_gap_hours, 3),
+        shortest_gap_hours=round(cron.shortest_gap_hours, 3),
         gb_per_run_today=round(per_run, 3),
         gb_per_run_horizon=round(per_run * a.growth_factor, 3),
         gb_per_run_peak=round(per_run * a.growth_factor * a.peak_factor, 3),
@@ -187,8 +227,8 @@ def spark_sizing(a: Answers, run: BatchRun) -> SparkSizing:
     )
     memory = cores * per_core
     overhead = _memory_overhead_gb(memory)
-    # P3: min executors finish the steady (horizon) run within the time budget.
-    budget_s = run.time_budget_hours * 3600
+    # P3: min executors finish the steady (horizon) run within its share of the time budget.
+    budget_s = run.time_budget_hours * 3600 * c.BATCH_BUDGET_UTILISATION
     per_executor_mb = c.SPARK_CORE_MB_S * cores * budget_s
     min_exact = horizon_mb / per_executor_mb
     min_executors = max(1, math.ceil(min_exact))
@@ -232,7 +272,8 @@ class PolarsSizing:
     node_memory_gb: int
     peak_run_gb: float
     limit_gb: float
-    est_run_minutes_peak: int
+    est_run_minutes_steady: int  # the horizon's run, at most half the budget
+    est_run_minutes_peak: int  # at most the whole budget
     time_budget_minutes: int
     fits_size: bool
     fits_time: bool
@@ -244,6 +285,7 @@ class PolarsSizing:
 
 def polars_sizing(run: BatchRun) -> PolarsSizing:
     minutes = run.gb_per_run_peak * MB_PER_GB / c.POLARS_NODE_MB_S / 60
+    steady_minutes = run.gb_per_run_horizon * MB_PER_GB / c.POLARS_NODE_MB_S / 60
     peak_rss_gb = c.POLARS_BASE_RSS_GB + c.POLARS_RSS_GB_PER_INPUT_GB * run.gb_per_run_peak
     budget_minutes = run.time_budget_hours * 60
     return PolarsSizing(
@@ -251,10 +293,14 @@ def polars_sizing(run: BatchRun) -> PolarsSizing:
         node_memory_gb=max(2, math.ceil(peak_rss_gb * c.POLARS_NODE_MEMORY_HEADROOM)),
         peak_run_gb=run.gb_per_run_peak,
         limit_gb=c.POLARS_MAX_RUN_GB,
+        est_run_minutes_steady=max(1, math.ceil(steady_minutes)),
         est_run_minutes_peak=max(1, math.ceil(minutes)),
         time_budget_minutes=max(1, math.floor(budget_minutes)),
         fits_size=run.gb_per_run_peak <= c.POLARS_MAX_RUN_GB,
-        fits_time=minutes <= budget_minutes,
+        fits_time=(
+            minutes <= budget_minutes
+            and steady_minutes <= budget_minutes * c.BATCH_BUDGET_UTILISATION
+        ),
     )
 
 
@@ -292,7 +338,10 @@ class Storage:
     ingest_gb_per_day_today: float
     stored_gb_per_day_today: float
     stored_gb_first_year: float  # volume grows linearly to growth_factor over the year
-    retained_gb_at_horizon: float  # footprint once every zone is at its retention
+    retained_gb_month_12: float  # footprint after the first year (long retentions still filling)
+    retained_gb_at_horizon: float  # footprint once every zone is at its retention (steady state)
+    warehouse_gb_at_horizon: float  # clean (silver) and gold tables at their retention
+    processed_gb_per_day_horizon: float  # batch and stream input at the horizon
 
 
 def storage(a: Answers, stream_gb_per_day: float, keep: Retention) -> Storage:
@@ -303,14 +352,33 @@ def storage(a: Answers, stream_gb_per_day: float, keep: Retention) -> Storage:
     stored_day = ingest * ratios
     first_year = stored_day * 365 * (1 + a.growth_factor) / 2
     horizon_day = ingest * a.growth_factor
-    retained = horizon_day * (
-        c.RAW_STORED_RATIO * keep.raw_days
-        + c.CLEAN_STORED_RATIO * keep.clean_days
-        + c.GOLD_STORED_RATIO * keep.gold_days
+    zones = (
+        (c.RAW_STORED_RATIO, keep.raw_days),
+        (c.CLEAN_STORED_RATIO, keep.clean_days),
+        (c.GOLD_STORED_RATIO, keep.gold_days),
     )
+    retained = horizon_day * sum(ratio * days for ratio, days in zones)
+    month_12 = sum(
+        ratio * ingested_between(ingest, a.growth_factor, max(0, 365 - days), 365)
+        for ratio, days in zones
+    )
+    warehouse = horizon_day * sum(ratio * days for ratio, days in zones[1:])
     return Storage(
         ingest_gb_per_day_today=round(ingest, 2),
         stored_gb_per_day_today=round(stored_day, 2),
         stored_gb_first_year=round(first_year, 1),
+        retained_gb_month_12=round(month_12, 1),
         retained_gb_at_horizon=round(retained, 1),
+        warehouse_gb_at_horizon=round(warehouse, 1),
+        processed_gb_per_day_horizon=round(horizon_day, 2),
     )
+
+
+def ingested_between(today_gb: float, growth: float, first_day: float, last_day: float) -> float:
+    """GB ingested from `first_day` to `last_day` of the first year, the daily volume growing
+    linearly from today's to `growth` times it at day 365."""
+
+    def by(day: float) -> float:
+        return today_gb * (day + (growth - 1) * day * day / (2 * 365))
+
+    return by(last_day) - by(first_day)

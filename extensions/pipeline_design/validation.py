@@ -49,6 +49,9 @@ NUMBER_KEYS = tuple(
 MAX_FACTOR = 100.0
 MIN_BATCH_INTERVAL_MINUTES = 5
 MAX_BATCH_INTERVAL_DAYS = 31
+# Keyed dedup state lives this long at most: beyond a day, duplicates are the batch side's
+# job (the warehouse's merge on the contract's keys), not a stream's state.
+MAX_DEDUP_WINDOW_MINUTES = 1_440
 MAX_BATCH_SLA_HOURS = 168
 
 
@@ -68,6 +71,7 @@ APPLIES: dict[str, Callable[[Answers], bool]] = {
     "events_per_second": lambda a: a.has_kafka,
     "avg_event_kb": lambda a: a.has_kafka,
     "streaming_latency_seconds": lambda a: a.has_streaming,
+    "stream_dedup_window_minutes": lambda a: a.has_streaming,
     "batch_sla_hours": lambda a: a.has_batch,
     "schedule": lambda a: a.has_batch,
     "batch_engine": lambda a: a.has_batch,
@@ -241,6 +245,17 @@ def _streaming_latency_seconds(a: Answers) -> str | None:
     return None
 
 
+def _stream_dedup_window_minutes(a: Answers) -> str | None:
+    window = a.stream_dedup_window_minutes
+    if not 1 <= window <= MAX_DEDUP_WINDOW_MINUTES:
+        return (
+            f"stream_dedup_window_minutes is {window}; give the minutes within which a duplicate "
+            f"can still arrive, 1 to {MAX_DEDUP_WINDOW_MINUTES} (a day): e.g. 1 for producer "
+            "retries, 60 to also catch replays after an hour-long outage"
+        )
+    return None
+
+
 def _batch_sla_hours(a: Answers) -> str | None:
     if a.batch_sla_hours <= 0:
         return (
@@ -261,16 +276,16 @@ def _schedule(a: Answers) -> str | None:
         cron = parse_cron(a.schedule)
     except CronError as error:
         return f"schedule: {error}"
-    if cron.interval_hours * 60 < MIN_BATCH_INTERVAL_MINUTES:
+    if cron.shortest_gap_hours * 60 < MIN_BATCH_INTERVAL_MINUTES:
         return (
-            f"schedule {a.schedule!r} runs a batch every {cron.interval_hours * 60:.0f} minutes; "
-            f"below {MIN_BATCH_INTERVAL_MINUTES} minutes use processing_mode 'hybrid' or "
+            f"schedule {a.schedule!r} starts batches {cron.shortest_gap_hours * 60:.0f} minutes "
+            f"apart; below {MIN_BATCH_INTERVAL_MINUTES} minutes use processing_mode 'hybrid' or "
             "'streaming' with kafka instead of a batch schedule"
         )
-    if cron.interval_hours > MAX_BATCH_INTERVAL_DAYS * 24:
+    if cron.longest_gap_hours > MAX_BATCH_INTERVAL_DAYS * 24:
         return (
-            f"schedule {a.schedule!r} runs a batch every {cron.interval_hours / 24:.0f} days on "
-            f"average; the freshness and missing-metrics alerts, and the state kept between "
+            f"schedule {a.schedule!r} leaves up to {cron.longest_gap_hours / 24:.0f} days "
+            f"between runs; the freshness and missing-metrics alerts, and the state kept between "
             f"runs, assume at least one run every {MAX_BATCH_INTERVAL_DAYS} days: use "
             "'@monthly' (a run with nothing new loads nothing)"
         )
@@ -345,6 +360,7 @@ CHECKS: dict[str, Callable[[Answers], str | None]] = {
     "transformations": _multi("transformations"),
     "quality_checks": _multi("quality_checks"),
     "streaming_latency_seconds": _streaming_latency_seconds,
+    "stream_dedup_window_minutes": _stream_dedup_window_minutes,
     "batch_sla_hours": _batch_sla_hours,
     "schedule": _schedule,
     "consumers": _consumers,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import constants as c
 from . import spark_deploy
 from .answers import Answers
@@ -61,8 +63,18 @@ def design_warnings(
     elif node and stack.get("batch_engine") == "polars" and not node.fits_time:
         found.append(
             f"Polars on one node needs ~{node.est_run_minutes_peak} min for a "
-            f"{node.peak_run_gb:,.2f} GB peak run, beyond the {node.time_budget_minutes} min "
-            "budget (rule B); Spark is recommended, or a longer SLA or fewer runs a day."
+            f"{node.peak_run_gb:,.2f} GB peak run and ~{node.est_run_minutes_steady} min for a "
+            f"steady one, against a {node.time_budget_minutes} min budget (rule B: the steady run "
+            f"may take at most {c.BATCH_BUDGET_UTILISATION:.0%} of it); Spark is recommended, "
+            "or a longer SLA or fewer runs a day."
+        )
+    budget_minutes = run.time_budget_hours * 60 if run else 0
+    if run and stack.get("batch_engine") == "spark" and budget_minutes < c.SPARK_MIN_BUDGET_MINUTES:
+        found.append(
+            f"A {budget_minutes:.1f} min time budget per run (rule B) cannot be met by Spark: "
+            f"session start-up and one input split's task alone take ~"
+            f"{c.SPARK_MIN_BUDGET_MINUTES} min with a retry. Give a longer SLA or fewer runs "
+            "a day, or use Polars."
         )
     if run and stack.get("batch_engine") == "spark" and run.gb_per_run_peak < 1:
         found.append(
@@ -79,11 +91,13 @@ def design_warnings(
                 "pyspark, the SparkApplication); move both on when Delta ships a build for the "
                 "newer line."
             )
-    if a.has_streaming and a.streaming_latency_seconds < c.CHECKPOINT_MIN_S:
+    latency_floor = math.ceil(c.CHECKPOINT_MIN_S / c.CHECKPOINT_LATENCY_SHARE)
+    if a.has_streaming and a.streaming_latency_seconds < latency_floor:
         found.append(
-            f"A {a.streaming_latency_seconds} s latency target is below the "
-            f"{c.CHECKPOINT_MIN_S} s minimum checkpoint interval: exactly-once sinks publish on "
-            "checkpoint, so use idempotent at-least-once sinks for this latency."
+            f"A {a.streaming_latency_seconds} s latency target leaves less than the "
+            f"{c.CHECKPOINT_MIN_S} s minimum checkpoint interval plus the checkpoint's own "
+            f"duration (targets below {latency_floor} s): exactly-once sinks publish on "
+            "checkpoint completion, so use idempotent at-least-once sinks for this latency."
         )
     if "files" in a.sources and a.files_location == "s3" and a.cloud in ("gcp", "azure"):
         found.append(

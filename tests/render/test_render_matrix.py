@@ -103,13 +103,37 @@ def test_alert_rules_pass_promtool(case: str, rendered: dict[str, Path]) -> None
 
 def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     text = (rendered["preset-hybrid-clickstream"] / "docs" / "SCALABILITY.md").read_text()
-    assert "| partitions | **64** |" in text
-    assert "| parallelism | **64** |" in text
-    assert "| checkpoint interval | **60 s** |" in text
-    assert "| state backend | **rocksdb** |" in text
-    assert "| dynamic allocation | **4 - 20 executors** |" in text
+    assert "| partitions | **128** |" in text
+    assert "| parallelism | **128** |" in text
+    assert "| checkpoint interval | **30 s** |" in text
+    assert "| state backend | **hashmap** |" in text
+    assert "| utilisation at the peak | 43 % |" in text
+    # The TaskManagers request the shape the cost table prices: 4 vCPU with 4 GB each.
+    manifest = rendered["preset-hybrid-clickstream"] / "deploy" / "flink" / "flink-deployment.yaml"
+    assert 'memory: "16384m"' in manifest.read_text()
+    assert "32 x (4 vCPU, 16 GB) = 128 vCPU" in text
+    # Cost per GB processed against the scenario's $0.10 target, storage at steady state.
+    assert "Per GB processed: **$0.282**" in text and "**over it**" in text
+    assert "Kafka storage (2 full-rate topics x 7 days x 3 replicas, zstd)" in text
+    assert "Snowflake storage: clean and gold tables at their retention" in text
+    assert "| dynamic allocation | **7 - 35 executors** |" in text
     conf = rendered["preset-hybrid-clickstream"] / "deploy" / "spark" / "spark-defaults.conf"
-    assert "spark.dynamicAllocation.maxExecutors              20" in conf.read_text()
+    assert "spark.dynamicAllocation.maxExecutors              35" in conf.read_text()
+
+
+@pytest.mark.parametrize("case", ["preset-hybrid-clickstream", "cover-postgres-api-hybrid-flink"])
+def test_the_rest_api_source_is_generated_not_a_stand_in(
+    case: str, rendered: dict[str, Path]
+) -> None:
+    root = rendered[case]
+    package = yaml.safe_load((root / ".copier-answers.yml").read_text())["package_name"]
+    assert (root / "src" / package / "sources" / "rest_api.py").is_file()
+    assert (root / "tests" / "test_rest_api_source.py").is_file()
+    assert "REST API source: no connector" not in (root / "README.md").read_text()
+    assert "PIPELINE_SOURCE_REST_API_BASE_URL=" in (root / ".env.example").read_text()
+    pipeline = (root / "src" / package / "pipeline.py").read_text()
+    assert "land_endpoints(self.settings, self.contracts)" in pipeline
+    assert "kind: rest_api" in (root / "contracts" / "orders.odcs.yaml").read_text()
 
 
 def test_streaming_only_project_has_no_batch_sizing(rendered: dict[str, Path]) -> None:

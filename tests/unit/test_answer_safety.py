@@ -287,6 +287,7 @@ def test_the_numeric_keys_are_every_number_of_the_questionnaire() -> None:
         "events_per_second",
         "avg_event_kb",
         "streaming_latency_seconds",
+        "stream_dedup_window_minutes",
         "batch_sla_hours",
         "growth_factor",
         "peak_factor",
@@ -316,7 +317,10 @@ def test_a_value_that_is_no_number_is_refused(key: str, value: object) -> None:
     assert message and message.startswith(f"{key}:") and "is not a" in message
 
 
-@pytest.mark.parametrize("key", ["events_per_second", "streaming_latency_seconds", "team_size"])
+@pytest.mark.parametrize(
+    "key",
+    ["events_per_second", "streaming_latency_seconds", "stream_dedup_window_minutes", "team_size"],
+)
 def test_a_whole_number_answer_is_read_from_text_and_refused_with_a_fraction(key: str) -> None:
     assert refuse(key, {**KAFKA, key: "12"}) is None
     message = refuse(key, {**KAFKA, key: 2.5})

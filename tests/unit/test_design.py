@@ -17,12 +17,18 @@ def preset(name: str) -> Answers:
 def test_seed_scenario_matches_the_reference_design() -> None:
     d = build_design(preset("hybrid-clickstream"))
     assert d.kafka is not None and d.stream is not None and d.spark is not None
-    # 150,000 events/s at the peak / 2,700 per slot (measured) = 56 by consumer -> 64.
-    assert d.kafka.partitions == 64
-    assert d.stream.parallelism == 64
-    assert d.stream.checkpoint_interval_s == 60
-    assert d.stream.state_backend == "rocksdb"
-    assert (d.spark.min_executors, d.spark.max_executors) == (4, 20)
+    # 150,000 events/s at the peak / (2,700 per slot (measured) x 75 % target utilisation)
+    # = 75 by consumer -> 128: 43 % busy at the peak, a 10-minute outage drained in 7.7 min.
+    assert d.kafka.partitions == 128
+    assert d.stream.parallelism == 128
+    assert d.stream.peak_utilisation == pytest.approx(0.434)
+    assert d.stream.catch_up_minutes == pytest.approx(7.7)
+    assert d.stream.checkpoint_interval_s == 30
+    # 51 GB of dedup state over 128 slots: 403 MB each, within the heap budget.
+    assert d.stream.state_backend == "hashmap"
+    # 150 GB / (2.5 MB/s x 5 cores x 3600 s x 50 % of the budget) = 6.8 -> 7; x 5 peak.
+    assert (d.spark.min_executors, d.spark.max_executors) == (7, 35)
+    assert d.spark.est_run_minutes_steady <= 30
     assert d.stack.batch_engine == "spark" and d.stack.stream_engine == "flink"
 
 
@@ -98,7 +104,7 @@ def test_warnings_for_risky_but_allowed_choices() -> None:
         }
     )
     warnings = build_design(faust_at_scale).warnings
-    assert any("Faust at 80,000 events/s peak needs ~62 workers" in w for w in warnings)
+    assert any("Faust at 80,000 events/s peak needs ~83 workers" in w for w in warnings)
     assert any("stream_engine" not in w for w in warnings)
     airflow_unknown = build_design(Answers(orchestrator="airflow")).warnings
     assert any(
@@ -132,6 +138,8 @@ def test_choices_whose_code_is_not_generated_yet_are_named() -> None:
     assert not any(note.startswith(("Spark", "Streaming")) for note in notes)  # generated
     assert not any(note.startswith("PostgreSQL source") for note in notes)  # generated
     assert not any(note.startswith("S3 files") for note in notes)  # generated
+    assert not any(note.startswith("REST API source") for note in notes)  # generated
+    assert not any(note.startswith("Delta Lake") for note in notes)  # generated
     assert any(note.startswith("Snowflake warehouse:") for note in notes)
 
 

@@ -1,5 +1,6 @@
 """Property tests: any valid answers give a consistent design."""
 
+import math
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline_design import QUESTION_ORDER, Answers, DesignError, build_design, check, recommend
 from pipeline_design import answers as choices
+from pipeline_design import constants as c
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -35,7 +37,18 @@ def valid_answers(draw: st.DrawFn) -> Answers:
         batch_sla_hours=draw(st.floats(0.1, 168)),
         schedule=draw(
             st.sampled_from(
-                ["0 2 * * *", "@hourly", "*/15 * * * *", "0 3 * * 1-5", "@weekly", "0 */6 * * *"]
+                [
+                    "0 2 * * *",
+                    "@hourly",
+                    "*/15 * * * *",
+                    "0 3 * * 1-5",
+                    "@weekly",
+                    "0 */6 * * *",
+                    "0 9 * * MON-FRI",
+                    "0 9,10 * * *",
+                    "0 0 1 * 1",
+                    "@monthly",
+                ]
             )
         ),
         warehouse=draw(st.sampled_from(choices.WAREHOUSES)),
@@ -68,15 +81,46 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
     if d.kafka and d.stream:
         assert d.kafka.partitions >= max(d.kafka.by_producer, d.kafka.by_consumer)
         assert d.stream.parallelism <= d.kafka.partitions  # idle consumers are waste
+        # Headroom: a 10-minute outage at the peak drains within the stated catch-up time.
+        assert d.stream.peak_utilisation <= c.STREAM_TARGET_UTILISATION + 0.001
+        assert d.stream.catch_up_minutes is not None
+        assert d.stream.catch_up_minutes <= c.STREAM_CATCH_UP_MINUTES + 0.1
+        # The cost table prices the workers the manifests request.
+        (line,) = [line for line in d.cost.lines if line.item.startswith("Stream compute")]
+        memory_gb = d.stream.worker_memory_mb // 1024
+        assert line.quantity.startswith(
+            f"{d.stream.workers} x ({d.stream.worker_vcpu} vCPU, {memory_gb} GB)"
+        )
+        assert memory_gb == d.stream.worker_vcpu * c.MEMORY_GB_PER_VCPU
         assert 10 <= d.stream.checkpoint_interval_s <= 300
-        assert d.stream.checkpoint_interval_s <= max(a.streaming_latency_seconds, 10)
+        # Exactly-once sinks publish on checkpoint: half the target, the rest for the
+        # checkpoint's own duration (a target too short for that is warned about).
+        assert d.stream.checkpoint_interval_s <= max(a.streaming_latency_seconds / 2, 10)
+        if a.streaming_latency_seconds < 20:
+            assert any("at-least-once" in warning for warning in d.warnings)
     if d.spark:
         assert 1 <= d.spark.min_executors <= d.spark.max_executors
+        # Headroom: the steady run at the horizon takes at most half of its time budget.
+        assert d.batch is not None
+        budget_minutes = d.batch.time_budget_hours * 60 * c.BATCH_BUDGET_UTILISATION
+        assert d.spark.est_run_minutes_steady <= max(1, math.ceil(budget_minutes + 0.01))
         assert d.spark.shuffle_partitions >= d.spark.max_executors * d.spark.cores_per_executor
     if d.batch:
-        assert 0 < d.batch.time_budget_hours <= d.batch.interval_hours
+        assert 0 < d.batch.time_budget_hours <= d.batch.shortest_gap_hours
+        assert d.batch.shortest_gap_hours <= d.batch.interval_hours <= d.batch.longest_gap_hours
+        # The largest run carries the longest gap's data; the alert waits longer than that gap.
+        assert d.batch.gb_per_run_today >= a.batch_gb_per_day / d.batch.runs_per_day - 0.001
+        assert d.monitoring.batch
+        assert d.monitoring.batch.stale_after_hours > d.batch.longest_gap_hours
     assert d.storage.retained_gb_at_horizon >= 0
     assert all(line.usd_per_month >= 0 for line in d.cost.lines)
+    # Storage: the first year's footprint never exceeds the steady state it grows to; the
+    # cost table prices the Kafka topics' storage whenever there is Kafka, and the warehouse's.
+    assert d.storage.retained_gb_month_12 <= d.storage.retained_gb_at_horizon + 0.1
+    items = " ".join(line.item for line in d.cost.lines)
+    assert ("Kafka storage" in items) == (d.kafka is not None)
+    assert "clean and gold tables" in items
+    assert d.cost.usd_per_gb_processed >= 0
     assert set(d.rationale) >= {"processing_mode", "orchestrator", "warehouse", "lake_format"}
     assert d.plan and all(p.calendar_weeks > 0 for p in d.plan)
 

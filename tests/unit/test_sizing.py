@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline_design import Answers
+from pipeline_design import Answers, build_design
 from pipeline_design import constants as c
 from pipeline_design.sizing import (
     batch_run,
@@ -37,9 +37,10 @@ def test_throughput_multiplies_growth_and_peak() -> None:
 def test_kafka_partitions_take_the_larger_bound_rounded_to_a_power_of_two() -> None:
     t = stream_throughput(streaming(events_per_second=10_000, growth_factor=3, peak_factor=5))
     k = kafka_sizing(t, consumer_events_s=10_000)
-    assert (k.by_producer, k.by_consumer, k.partitions) == (15, 15, 16)
+    # 150,000 / (10,000 x 0.75) = 20 by consumer.
+    assert (k.by_producer, k.by_consumer, k.partitions) == (15, 20, 32)
     # A slow consumer (Faust) needs many more partitions for the same stream.
-    assert kafka_sizing(t, consumer_events_s=1_300).partitions == 128
+    assert kafka_sizing(t, consumer_events_s=1_300).partitions == 256
 
 
 def test_kafka_has_a_floor_for_tiny_streams() -> None:
@@ -50,13 +51,16 @@ def test_kafka_has_a_floor_for_tiny_streams() -> None:
 
 
 def test_flink_parallelism_matches_partitions_and_rocksdb_for_large_state() -> None:
-    a = streaming(events_per_second=10_000, growth_factor=3, peak_factor=5)
+    a = streaming(events_per_second=259_000, growth_factor=1, peak_factor=1)
     t = stream_throughput(a)
     s = stream_sizing(a, t, kafka_sizing(t, c.FLINK_EVENTS_S_PER_SLOT))
-    assert s.parallelism == 64  # 150,000 events/s / 2,700 per slot = 56 -> 64
-    assert s.workers == 16  # 64 slots / 4 per TaskManager
-    assert s.state_backend == "rocksdb"
-    assert s.checkpoint_interval_s == 60
+    assert s.parallelism == 128  # 259,000 events/s / (2,700 per slot x 0.75) = 128
+    assert s.workers == 32  # 128 slots / 4 per TaskManager
+    assert s.peak_utilisation == pytest.approx(0.749, abs=0.001)
+    # A 10-minute backlog drains at the 25 % spare capacity: 10 x 0.75 / 0.25 = 30 minutes.
+    assert s.catch_up_minutes == pytest.approx(29.9, abs=0.1)
+    assert s.state_backend == "rocksdb"  # 694 MB of dedup state per slot
+    assert s.checkpoint_interval_s == 30
 
 
 def test_small_state_stays_on_the_heap() -> None:
@@ -66,7 +70,9 @@ def test_small_state_stays_on_the_heap() -> None:
     assert s.state_backend == "hashmap"
 
 
-@pytest.mark.parametrize(("latency", "interval"), [(1, 10), (60, 60), (45, 45), (3600, 300)])
+@pytest.mark.parametrize(
+    ("latency", "interval"), [(1, 10), (20, 10), (60, 30), (45, 22), (600, 300), (3600, 300)]
+)
 def test_checkpoint_interval_is_bounded_by_latency_and_overhead(
     latency: int, interval: int
 ) -> None:
@@ -80,7 +86,7 @@ def test_faust_workers_never_exceed_partitions() -> None:
     t = stream_throughput(a)
     k = kafka_sizing(t, c.FAUST_EVENTS_S_PER_WORKER)
     s = stream_sizing(a, t, k)
-    assert s.workers == 2  # ceil(2000 / 1300)
+    assert s.workers == 3  # ceil(2000 / (1300 x 0.75))
     assert s.workers <= k.partitions
 
 
@@ -114,7 +120,9 @@ def test_spark_dynamic_allocation_for_the_seed_batch() -> None:
         batch_engine="spark",
     )
     s = spark_sizing(a, batch_run(a))
-    assert (s.min_executors, s.max_executors) == (4, 20)
+    # 150 GB at the horizon in half the 1 h budget: 150 GB / (2.5 MB/s x 5 x 1800 s) = 6.8.
+    assert (s.min_executors, s.max_executors) == (7, 35)
+    assert s.est_run_minutes_steady == 30
     assert s.cores_per_executor == 5
     assert s.input_tasks == 6000  # 750 GB / 128 MB
     assert s.shuffle_partitions % (s.max_executors * s.cores_per_executor) == 0
@@ -183,3 +191,20 @@ def test_storage_grows_with_growth_and_retention() -> None:
     assert storage(grown, 0.0, retention(grown)).retained_gb_at_horizon == pytest.approx(
         3 * s.retained_gb_at_horizon
     )
+
+
+def test_a_budget_spark_cannot_meet_is_warned_about() -> None:
+    a = Answers(
+        batch_gb_per_day=50, schedule="0 1 * * *", batch_sla_hours=0.05, batch_engine="spark"
+    )
+    warnings = build_design(a).warnings
+    assert any("cannot be met by Spark" in warning for warning in warnings), warnings
+
+
+def test_polars_leaves_half_its_budget_at_the_horizon() -> None:
+    # 20 GB/day, no peak: a steady run of 20 GB x 3 at 22 MB/s takes ~47 min. With a 2 h SLA
+    # (1 h budget) it fits the peak's hour but not half of it: one node is not enough.
+    a = Answers(batch_gb_per_day=20, batch_sla_hours=2, growth_factor=3, peak_factor=1)
+    node = polars_sizing(batch_run(a))
+    assert node.est_run_minutes_peak <= node.time_budget_minutes
+    assert not node.fits_time

@@ -50,9 +50,27 @@ def test_default_answers_are_valid() -> None:
             ["choose 'hybrid'"],
         ),
         ({"processing_mode": "hybrid"}, "processing_mode", ["choose 'batch'"]),
+        (
+            {
+                "sources": ["kafka"],
+                "processing_mode": "streaming",
+                "stream_dedup_window_minutes": 0,
+            },
+            "stream_dedup_window_minutes",
+            ["1 to 1440", "producer retries"],
+        ),
+        (
+            {
+                "sources": ["kafka"],
+                "processing_mode": "streaming",
+                "stream_dedup_window_minutes": 1441,
+            },
+            "stream_dedup_window_minutes",
+            ["1 to 1440"],
+        ),
         ({"batch_sla_hours": 0}, "batch_sla_hours", ["> 0"]),
         ({"schedule": "every day"}, "schedule", ["expected 5"]),
-        ({"schedule": "* * * * *"}, "schedule", ["every 1 minutes", "hybrid"]),
+        ({"schedule": "* * * * *"}, "schedule", ["1 minutes apart", "hybrid"]),
         ({"consumers": ["realtime_api"]}, "consumers", ["realtime_api", "streaming"]),
         ({"growth_factor": 0.5}, "growth_factor", [">= 1"]),
         ({"peak_factor": 300}, "peak_factor", ["percentage"]),
@@ -128,8 +146,8 @@ def test_names_longer_than_the_limit_are_refused_and_default_slugs_stay_within_i
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("schedule", "@yearly", "every 365 days"),
-        ("schedule", "0 0 1 */2 *", "every 61 days"),
+        ("schedule", "@yearly", "up to 366 days"),
+        ("schedule", "0 0 1 */2 *", "up to 62 days"),
         ("batch_sla_hours", 1_000_000.0, "more than a week"),
         ("batch_sla_hours", 168.5, "at most 168"),
     ],

@@ -57,6 +57,9 @@ class ZonePaths:
     target: Path
     work: Path
     quarantine: Path | None = None  # validate only: written only when rows are quarantined
+    # transform only: the event-time column whose UTC date and hour partition the target
+    # (Hive folders `event_date=YYYY-MM-DD/event_hour=HH`, sinks/lake.py), or None.
+    partitioned_by: str | None = None
 
 
 class BatchEngine(Protocol):

@@ -39,7 +39,13 @@ import polars as pl
 from ..config import PIPELINE_NAME, TRANSFORMATIONS
 from ..contracts import Contract
 from ..pipeline import Pipeline
-from ..sinks.lake import Zone, read_parquet, scan_parquet, write_parquet_atomic
+from ..sinks.lake import (
+    Zone,
+    read_parquet,
+    scan_parquet,
+    write_parquet_atomic,
+    write_zone_frame,
+)
 from ..sinks.warehouse import Warehouse, quote
 from ..transforms.aggregate import GOLD_TABLES
 from .keys import pii_key
@@ -136,6 +142,7 @@ def _erase(pipeline: Pipeline, subject_value: str) -> ErasureReport:
         for zone in (*MASKED_ZONES, *CLEAR_ZONES):
             for dataset, contract in pipeline.contracts.items():
                 _erase_from_zone(pipeline, zone, dataset, contract, subject, report)
+        _erase_from_lake_tables(pipeline, subject, report)
         _scrub_warehouse_texts(wh, subject, report)
         _rewrite_gold_snapshots(pipeline, wh)
         _scrub_files(_text_files(pipeline), subject, report)
@@ -311,9 +318,24 @@ def _erase_from_zone(
                     )
         removed = frame.height - kept.height
         if removed or mentions:
-            write_parquet_atomic(kept, path)
+            # In the zone data's layout: the clean zone of a fact stays in its hour folders.
+            write_zone_frame(kept, path, pipeline.lake.partitioned_by(zone, contract))
         _add(report, f"lake {zone}/{dataset}", removed)
         _add(report, f"lake {zone}/{dataset} (mentions in free text)", int(mentions))
+
+
+def _erase_from_lake_tables(pipeline: Pipeline, subject: Subject, report: ErasureReport) -> None:
+    """The lake's tables (Delta) hold clean rows: matched as the clean zone is, by id and
+    pseudonym. The table deletes them and the files that held them (sinks/delta.py)."""
+    for dataset, contract in pipeline.contracts.items():
+        id_columns, email_columns = subject_columns(contract)
+        matches = [(c, subject.ids, True) for c in id_columns]
+        matches += [(c, subject.tokens, False) for c in email_columns]
+        if not matches:
+            continue
+        deleted = pipeline.erase_from_lake_tables(dataset, matches)
+        if deleted is not None:
+            _add(report, f"lake tables {dataset}", deleted)
 
 
 def _rewrite_gold_snapshots(pipeline: Pipeline, wh: Warehouse) -> None:

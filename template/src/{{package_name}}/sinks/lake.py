@@ -6,6 +6,7 @@
                                     byte for byte, and <name>.reason.json (why; no content)
     <data_dir>/lake/validated/<dataset>/batch_id=<id>/data.parquet   typed rows that passed
     <data_dir>/lake/clean/<dataset>/batch_id=<id>/data.parquet       deduplicated, masked, enriched
+        .../data.parquet/event_date=<YYYY-MM-DD>/event_hour=<HH>/part-*.parquet   (facts)
     <data_dir>/lake/gold/<table>.parquet                             snapshot of each gold table
     <data_dir>/lake/_work/batch_id=<id>/   scratch files of a running stage (staged input files,
                                            key partitions); never data of record
@@ -14,6 +15,15 @@ Zone files are written and read chunk by chunk (ParquetStream, read_chunks): one
 chunk, so no stage holds a whole batch in memory. An engine that writes in parallel (Spark)
 puts a folder of Parquet parts under the same name (`data.parquet/part-*.parquet`): every
 reader here takes either (`parquet_parts`).
+
+The clean zone of a fact is partitioned by the UTC date and hour of its contract's event
+time, Hive style (PartitionedParquetStream; Spark's `partitionBy`): a consumer that reads
+one hour opens that hour's files only. The partition columns live in the folder names, not
+in the files, so the pipeline's readers (which take the parts) see the contract's columns;
+a consumer reading the folder as a Hive dataset gets `event_date` and `event_hour` too.
+Reference data (role `reference`) stays one file: its event time is a version time, and it
+is read whole (enrichment), so hours would only make small files. The other zones are the
+pipeline's working copies, read whole by the next stage: not partitioned.
 
 A batch id is derived from its input files' fingerprints, so re-running a crashed batch
 rewrites the same files instead of adding new ones.
@@ -31,14 +41,21 @@ from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
+from ..contracts import Contract
 from ..reliability import crash_point, io_retry
 
 Zone = Literal["raw", "quarantine", "validated", "clean", "gold"]
 ZONES: tuple[Zone, ...] = ("raw", "quarantine", "validated", "clean", "gold")
 REJECTED_FILES = "_files"  # under the quarantine zone; no dataset has this name
 WORK = "_work"  # scratch files of a running stage, never data of record
+# Hive partition columns of the clean zone of facts: the event time's UTC date and hour
+# (`2026-03-01`, `07`: the stream's lake archive names its folders the same way).
+PARTITION_COLUMNS = ("event_date", "event_hour")
+# A flush of a partitioned stream may touch this many partitions (hours): ~114 years.
+_MAX_PARTITIONS = 1_000_000
 
 
 class Lake:
@@ -70,6 +87,11 @@ class Lake:
         self, zone: Zone, dataset: str, batch_id: str, row_group_bytes: int = 0
     ) -> ParquetStream:
         return ParquetStream(self.batch_file(zone, dataset, batch_id), row_group_bytes)
+
+    def partitioned_by(self, zone: Zone, contract: Contract) -> str | None:
+        """The event-time column whose UTC date and hour partition `zone`'s data of
+        `contract`'s dataset, or None (unpartitioned): the clean zone of a fact."""
+        return contract.event_time if zone == "clean" and contract.role == "fact" else None
 
     def work_dir(self, batch_id: str) -> Path:
         """Scratch space of one batch's stage (staged files, key partitions): emptied by the
@@ -135,10 +157,21 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def write_zone_frame(frame: pl.DataFrame, path: Path, partitioned_by: str | None) -> None:
+    """Write a frame as zone data, partitioned by `partitioned_by`'s hours if given (the
+    erasure rewrites zone data through this, so it keeps its layout)."""
+    if partitioned_by is None:
+        write_parquet_atomic(frame, path)
+        return
+    with PartitionedParquetStream(path, partitioned_by) as out:
+        out.write(frame)
+
+
 def parquet_parts(path: Path) -> list[Path]:
-    """The Parquet files of zone data: the file itself, or a folder's parts in name order."""
+    """The Parquet files of zone data: the file itself, or a folder's parts (in Hive
+    partition folders too) in path order: by event date, hour, then part."""
     if path.is_dir():
-        parts = sorted(path.glob("*.parquet"))
+        parts = sorted(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
         if not parts:
             raise FileNotFoundError(f"{path}: a folder without Parquet parts")
         return parts
@@ -298,11 +331,121 @@ def _replace(source: Path, target: Path) -> None:
 def replace_zone_data(source: Path, target: Path) -> None:
     """Move `source` (a file or a folder) to `target`, replacing what is there. A folder of
     parts in the way is renamed aside first, then deleted: readers see the old data or the
-    new, never a mix."""
-    if target.is_dir():
+    new, never a mix (a folder taking a file's place, or the reverse, is renamed aside too)."""
+    if target.is_dir() or (source.is_dir() and target.exists()):
         aside = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old.tmp")
         target.rename(aside)
         source.replace(target)
-        shutil.rmtree(aside)
+        remove_zone_data(aside)
     else:
         source.replace(target)
+
+
+def with_partition_columns(frame: pl.DataFrame, event_time: str) -> pl.DataFrame:
+    """`frame` with the Hive partition columns of its rows: the UTC date (`YYYY-MM-DD`) and
+    hour (`HH`) of `event_time` (a date is hour `00`; a time without zone is taken as UTC)."""
+    moment = pl.col(event_time)
+    dtype = frame.schema[event_time]
+    if dtype == pl.Date:
+        moment = moment.cast(pl.Datetime("us"))
+    elif isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        moment = moment.dt.convert_time_zone("UTC")
+    date, hour = PARTITION_COLUMNS
+    return frame.with_columns(
+        moment.dt.strftime("%Y-%m-%d").alias(date), moment.dt.strftime("%H").alias(hour)
+    )
+
+
+class PartitionedParquetStream:
+    """ParquetStream's promise (chunks in; memory of about one row group; readers see the old
+    zone data or the whole new one) for zone data split into Hive partitions by the UTC date
+    and hour of `event_time`: `<path>/event_date=<YYYY-MM-DD>/event_hour=<HH>/part-*.parquet`.
+
+    Chunks are gathered up to `row_group_bytes` (as ParquetStream does), then each gathering
+    is split by hour and written by pyarrow's dataset writer, a file per hour it touches
+    (`part-<gathering>-0.parquet`), on the writer thread while the caller computes the next
+    chunk. No file stays open between gatherings, so a batch of many hours never holds one
+    writer per hour. The folder is written under a hidden temporary name and renamed into
+    place at the end. Data without rows is one part without partition folders, so its
+    columns are still known.
+    """
+
+    def __init__(self, path: Path, event_time: str, row_group_bytes: int = 0) -> None:
+        self.path = path
+        self.event_time = event_time
+        self.row_group_bytes = row_group_bytes
+        self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        self.schema: pa.Schema | None = None  # of the first chunk, partition columns included
+        self.pending: list[pa.Table] = []
+        self.pending_bytes = 0
+        self.rows = 0
+        self.gatherings = 0
+        self._in_flight: Future[None] | None = None
+
+    def __enter__(self) -> PartitionedParquetStream:
+        self.temporary.mkdir(parents=True)
+        return self
+
+    def write(self, frame: pl.DataFrame) -> None:
+        table = with_partition_columns(frame, self.event_time).to_arrow()
+        if self.schema is None:
+            self.schema = table.schema
+        if not table.num_rows:
+            return
+        if table.schema != self.schema:
+            # A chunk whose column is all null may carry another type (e.g. null, not string).
+            table = table.select(self.schema.names).cast(self.schema)
+        self.rows += table.num_rows
+        self.pending.append(table)
+        self.pending_bytes += table.nbytes
+        if self.pending_bytes >= self.row_group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        table = pa.concat_tables(self.pending)
+        self.pending, self.pending_bytes = [], 0
+        self._wait()
+        self._in_flight = _WRITER.submit(self._write_files, table, self.gatherings)
+        self.gatherings += 1
+
+    def _write_files(self, table: pa.Table, gathering: int) -> None:
+        pds.write_dataset(
+            table,
+            self.temporary,
+            format="parquet",
+            partitioning=list(PARTITION_COLUMNS),
+            partitioning_flavor="hive",
+            basename_template=f"part-{gathering:05d}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            file_options=pds.ParquetFileFormat().make_write_options(compression="zstd"),
+            max_partitions=_MAX_PARTITIONS,
+            max_rows_per_group=max(table.num_rows, 1),
+            use_threads=False,  # one writer thread for all streams, as ParquetStream
+        )
+
+    def _wait(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if error_type is not None:
+                if self._in_flight is not None:
+                    self._in_flight.exception()  # the block's own error is the one to raise
+                return
+            self._flush()
+            self._wait()
+            if self.schema is None:
+                raise ValueError(f"{self.path}: no chunk was written, not even an empty one")
+            if not self.rows:
+                columns = [n for n in self.schema.names if n not in PARTITION_COLUMNS]
+                empty = self.schema.empty_table().select(columns)
+                pq.write_table(empty, self.temporary / "part-00000-0.parquet", compression="zstd")
+            crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
+            _replace(self.temporary, self.path)
+        finally:
+            self.pending = []
+            shutil.rmtree(self.temporary, ignore_errors=True)

@@ -21,7 +21,13 @@ from ...chunking import MemoryBudget, key_partitions
 from ...contracts import Contract
 from ...engine import Transformed, Validated, ZonePaths
 from ...privacy.masking import mask
-from ...sinks.lake import ParquetStream, memory_bytes, read_chunks, remove_zone_data
+from ...sinks.lake import (
+    ParquetStream,
+    PartitionedParquetStream,
+    memory_bytes,
+    read_chunks,
+    remove_zone_data,
+)
 from ...transforms.aggregate import GoldTable
 from ...transforms.clean import clean
 from ...transforms.dedup import deduplicate
@@ -90,7 +96,14 @@ class PolarsEngine:
             joins = lookups(contract, frames)
         duplicates = 0
         # Row groups of whole key partitions: a key never spans two (quality/checks.py).
-        with ParquetStream(zone.target, self.budget.row_group_bytes) as out:
+        # Split by event hour, a key still has its one row after dedup in one file.
+        row_group = self.budget.row_group_bytes
+        out: ParquetStream | PartitionedParquetStream = (
+            PartitionedParquetStream(zone.target, zone.partitioned_by, row_group)
+            if zone.partitioned_by
+            else ParquetStream(zone.target, row_group)
+        )
+        with out:
             for chunk in chunks:
                 frame = chunk
                 if "dedup" in steps:

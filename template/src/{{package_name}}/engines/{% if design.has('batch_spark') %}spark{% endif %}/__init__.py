@@ -113,7 +113,7 @@ class SparkEngine:
             frame = enrich(frame, contract, references, self.spark)
         # Written first, then counted from what was written (the files' footers): no second
         # run of the steps, and no cached copy in the heap.
-        write_zone(frame.drop(READ_ORDER), zone.target)
+        write_zone(frame.drop(READ_ORDER), zone.target, zone.partitioned_by)
         loaded = read_zone(self.spark, zone.target).count()
         # A lookup holds one row per key, so the left joins keep the row count: the rows
         # that went are the older copies of a key.

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as sf
 
 from ...reliability import crash_point
+from ...sinks.lake import PARTITION_COLUMNS
 
 # No `_SUCCESS` marker file in the folder (the rename is the commit).
 WRITE_OPTIONS = {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "false"}
@@ -31,12 +33,27 @@ def read_zone(spark: SparkSession, path: Path) -> DataFrame:
     return spark.read.parquet(str(path))
 
 
-def write_zone(frame: DataFrame, path: Path) -> None:
-    """Write `frame` to `path` (replacing what is there) so that readers never see half."""
+def write_zone(frame: DataFrame, path: Path, partitioned_by: str | None = None) -> None:
+    """Write `frame` to `path` (replacing what is there) so that readers never see half;
+    with `partitioned_by`, in Hive folders by the UTC date and hour of that event-time
+    column, named as the Polars engine names them (sinks/lake.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        frame.write.options(**WRITE_OPTIONS).parquet(str(temporary))
+        if partitioned_by is None:
+            frame.write.options(**WRITE_OPTIONS).parquet(str(temporary))
+        else:
+            date, hour = PARTITION_COLUMNS
+            moment = sf.col(partitioned_by)  # the session's time zone is UTC (session.py)
+            hours = frame.withColumns(
+                {date: sf.date_format(moment, "yyyy-MM-dd"), hour: sf.date_format(moment, "HH")}
+            )
+            hours.write.options(**WRITE_OPTIONS).partitionBy(date, hour).parquet(str(temporary))
+            if not any(temporary.rglob("*.parquet")):
+                # No rows, no partition: one empty part keeps the columns, as in Polars.
+                frame.limit(0).write.options(**WRITE_OPTIONS).mode("overwrite").parquet(
+                    str(temporary)
+                )
         _remove_clutter(temporary)
         crash_point("before_parquet_rename")  # tests only: leaves a stale .tmp behind
         replace(temporary, path)
@@ -83,8 +100,8 @@ def _exchange(source: Path, target: Path) -> bool:
 def _remove_clutter(folder: Path) -> None:
     """Checksum files (`.part-*.crc`, where the file system still wrote them) and markers:
     the folder holds Parquet parts only."""
-    for path in folder.iterdir():
-        if path.name.endswith(".crc") or path.name.startswith("_"):
+    for path in list(folder.rglob("*")):
+        if path.is_file() and (path.name.endswith(".crc") or path.name.startswith("_")):
             path.unlink()
 
 
