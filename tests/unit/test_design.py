@@ -137,6 +137,7 @@ def test_choices_whose_code_is_not_generated_yet_are_named() -> None:
     notes = build_design(preset("hybrid-clickstream")).not_generated_yet
     assert not any(note.startswith(("Spark", "Streaming")) for note in notes)  # generated
     assert not any(note.startswith("PostgreSQL source") for note in notes)  # generated
+    assert not any(note.startswith("S3 files") for note in notes)  # generated
     assert not any(note.startswith("REST API source") for note in notes)  # generated
     assert not any(note.startswith("Delta Lake") for note in notes)  # generated
     assert not any(note.startswith("Snowflake") for note in notes)  # generated
