@@ -64,6 +64,9 @@ def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
         # its files are on S3: both sources ran against their local servers
         assert passed["tests.test_rest_api_source"], passed
         assert passed["tests.test_s3_files"], passed
+        # The batch side end to end: customers from PostgreSQL, orders from the API, events
+        # from the bucket, into the Snowflake stand-in; counts reconciled, a rerun loads nothing.
+        assert passed["tests.test_sources_end_to_end"], passed
     assert passed["tests.test_delta_lake"], passed  # both lakes are Delta (Polars, Spark)
 
     demo = sh(project, "make", "stream-demo")
