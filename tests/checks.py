@@ -20,6 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 from pipeline_design import QUESTION_ORDER
 
 RUFF = Path(sys.executable).with_name("ruff")
+DETECT_SECRETS = Path(sys.executable).with_name("detect-secrets-hook")
+# What the checks' own tools leave in a render (git ignores them in a project).
+CACHES = {".ruff_cache", "__pycache__", ".mypy_cache", ".pytest_cache"}
 
 # Unrendered copier Jinja: any `{%`, or `{{` around an answer or the design. Go
 # templates in Prometheus rules (`{{ $labels.x }}`) and GitHub expressions
@@ -143,6 +146,26 @@ def ruff_clean(root: Path) -> list[str]:
         if done.returncode != 0:
             problems.append(f"ruff {' '.join(args)}:\n{done.stdout}{done.stderr}")
     return problems
+
+
+def no_secret_flagged(root: Path) -> list[str]:
+    """The generated pre-commit's secret scan, with the project's own arguments and
+    exclusions, finds nothing: a test fixture's fake key carries `pragma: allowlist secret`."""
+    hooks = yaml.safe_load((root / ".pre-commit-config.yaml").read_text("utf-8"))["repos"]
+    (hook,) = [h for repo in hooks for h in repo["hooks"] if h["id"] == "detect-secrets"]
+    excluded = re.compile(hook.get("exclude", "^$"))
+    files = [
+        name
+        for name in (str(p.relative_to(root)) for p in project_files(root))
+        if not excluded.search(name) and not CACHES.intersection(Path(name).parts)
+    ]
+    done = subprocess.run(
+        [str(DETECT_SECRETS), *hook.get("args", []), *files],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return [] if done.returncode == 0 else [f"detect-secrets:\n{done.stdout}{done.stderr}"]
 
 
 def data_files_parse(root: Path) -> list[str]:

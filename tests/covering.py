@@ -33,7 +33,8 @@ OPTION_QUESTIONS = ("transformations", "quality_checks", "compliance")
 STACK_QUESTIONS = ("orchestrator", "batch_engine", "warehouse", "ci_provider")
 # Real choices that are not levels: each level costs about three more projects (the Snowflake
 # warehouse took the set from 11 to 14). Each is run by a project of its own instead: the
-# seed preset (tests/e2e/test_streaming_project.py, `flink-seed`) and one row of REGRESSIONS.
+# seed preset (tests/e2e/test_streaming_project.py, `flink-seed`: Snowflake under Spark, its
+# whole suite, `make run` twice), and the random-answers tier draws it like any choice.
 NOT_LEVELS = {"warehouse": ("snowflake",)}
 
 # Answer sets that once failed in the e2e tier (or the random-answers tier), kept whatever
@@ -66,9 +67,6 @@ REGRESSIONS = {
         "transformations": ["cleaning", "enrichment", "aggregation"],
         "quality_checks": ["schema", "uniqueness"],
     },
-    # The Snowflake warehouse (a real choice, not a level: NOT_LEVELS) on the batch side
-    # alone, with the default options: its own tests against the stand-in and `make run` twice.
-    "snowflake-warehouse": {"warehouse": "snowflake"},
 }
 
 SPARK: dict[str, Hashable] = {"batch_engine": "spark"}

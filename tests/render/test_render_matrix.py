@@ -48,6 +48,7 @@ def test_render_is_clean(case: str, rendered: dict[str, Path]) -> None:
         + checks.nothing_unselected(root, components_of(answers))
         + checks.answers_recorded(root, answers)
         + checks.ruff_clean(root)
+        + checks.no_secret_flagged(root)
     )
     assert not problems, "\n".join(problems)
 
