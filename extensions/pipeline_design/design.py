@@ -9,7 +9,7 @@ from . import recommend
 from .answers import Answers
 from .cost import CostEstimate, monthly_cost
 from .experimental import not_generated_yet
-from .monitoring import Monitoring, monitoring
+from .monitoring import Monitoring, Objective, monitoring, objectives
 from .plan import Phase, implementation_plan
 from .sizing import (
     BatchRun,
@@ -75,6 +75,7 @@ class Design:
     storage: Storage
     cost: CostEstimate
     monitoring: Monitoring
+    objectives: list[Objective]
     not_generated_yet: list[str]
     plan: list[Phase] = field(default_factory=list)
 
@@ -121,6 +122,7 @@ def build_design(a: Answers) -> Design:
     store = storage(a, throughput.gb_per_day_today if throughput else 0.0, keep)
     estimate = monthly_cost(a, store, run, spark, polars, stream, kafka)
     parts = components(a, stack)
+    watch = monitoring(a, run)
     return Design(
         answers=a,
         stack=stack,
@@ -139,9 +141,10 @@ def build_design(a: Answers) -> Design:
         retention=keep,
         storage=store,
         cost=estimate,
-        monitoring=monitoring(a, run),
+        monitoring=watch,
+        objectives=objectives(a, watch, estimate.usd_per_gb_processed),
         not_generated_yet=not_generated_yet(parts),
-        plan=implementation_plan(a, stack.as_dict()),
+        plan=implementation_plan(a, stack.as_dict(), throughput, run),
     )
 
 

@@ -1,4 +1,5 @@
-"""Rule A: alert thresholds, from the schedule, the SLA and the latency target."""
+"""Rule A: alert thresholds, from the schedule, the SLA and the latency target; and rule O,
+the service level objectives they guard."""
 
 from __future__ import annotations
 
@@ -53,6 +54,86 @@ class Monitoring:
     quarantine_ratio_floor: float = c.ALERT_QUARANTINE_RATIO_FLOOR
     slowdown_factor: float = c.ALERT_SLOWDOWN_FACTOR
     slowdown_min_seconds: int = c.ALERT_SLOWDOWN_MIN_SECONDS
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Rule O: one service level objective, its target from the design, what measures it
+    and the alert rules that fire when it is missed (none: said why in `measured_by`)."""
+
+    name: str
+    target: str
+    measured_by: str
+    alerts: tuple[str, ...]
+
+
+def objectives(a: Answers, m: Monitoring, usd_per_gb: float) -> list[Objective]:
+    """The objectives a design commits to, each with the alert that guards it: the figures
+    are the design's own (the SLA, the latency target, the sized peak, the cost target)."""
+    found: list[Objective] = []
+    if m.batch:
+        b = m.batch
+        found += [
+            Objective(
+                "Batch freshness",
+                f"every dataset refreshed within {b.stale_after_hours:g} h "
+                f"({b.longest_gap_hours:g} h longest gap + {b.sla_hours:g} h SLA)",
+                "time since the last successful run (`pipeline_last_success_timestamp_seconds`)",
+                ("PipelineDataStale", "PipelineFreshnessLagHigh"),
+            ),
+            Objective(
+                "Batch runs succeed",
+                "every scheduled run succeeds, or is rerun within the SLA",
+                "`pipeline_last_run_success`",
+                ("PipelineRunFailed",),
+            ),
+            Objective(
+                "Batch run time",
+                f"a run within its {b.budget_hours:g} h time budget, at the sized peak included",
+                "`pipeline_run_duration_seconds`",
+                ("PipelineRunOverBudget", "PipelineRunSlowdown"),
+            ),
+        ]
+    if m.stream_latency_seconds is not None:
+        found.append(
+            Objective(
+                "Stream latency",
+                f"events processed within {m.stream_latency_seconds} s of their event time, "
+                f"up to the sized peak ({a.peak_factor:g}x the average at the growth horizon)",
+                "`pipeline_stream_lag_seconds` on the slowest partition",
+                ("PipelineStreamLatencyHigh",),
+            )
+        )
+    found += [
+        Objective(
+            "Pipeline up",
+            "every run and worker reports its metrics",
+            "presence of the run or stream metrics",
+            ("PipelineMetricsMissing",),
+        ),
+        Objective(
+            "Bad-record ratio",
+            f"at most {m.quarantine_ratio_max:.0%} of a dataset's rows quarantined, and no "
+            f"spike over {m.quarantine_spike_factor:g}x its 7-day median",
+            "`pipeline_rows_quarantined` / `pipeline_rows_in`",
+            ("PipelineQuarantineSpike",),
+        ),
+        Objective(
+            "Data quality",
+            f"no error-severity check fails; quality score at least {m.quality_score_min:.0%}",
+            "`pipeline_quality_failed_checks`, `pipeline_quality_score`",
+            ("PipelineQualityGateFailed", "PipelineQualityScoreLow"),
+        ),
+        Objective(
+            "Cost per GB processed",
+            f"at most ${c.COST_PER_GB_TARGET_USD:.2f} per GB (the design estimates "
+            f"${usd_per_gb:.3f})",
+            "the cloud bill over the GB processed, reviewed monthly: no metric in Prometheus "
+            "measures spend, so no alert rule can",
+            (),
+        ),
+    ]
+    return found
 
 
 def monitoring(a: Answers, run: BatchRun | None) -> Monitoring:

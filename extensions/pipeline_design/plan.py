@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from .answers import Answers
+from .sizing import BatchRun, Throughput
 
 # Effort multipliers by level: a beginner team needs pairing and reviews, an
 # advanced one reuses patterns it knows.
@@ -31,13 +32,42 @@ def _calendar(person_weeks: float, team_size: int) -> float:
     return math.ceil(person_weeks / people * 2) / 2  # to the half week
 
 
-def implementation_plan(a: Answers, stack: dict[str, str | None]) -> list[Phase]:
+def load_test_target(a: Answers, throughput: Throughput | None, run: BatchRun | None) -> str:
+    """The one load a load test must carry, in every phase and document: the design point
+    the sizing was made for (today's volume x growth x peak), not a figure of its own."""
+    sized = f"{a.growth_factor:g}x growth x {a.peak_factor:g}x peak"
+    targets = []
+    if throughput is not None:
+        targets.append(
+            f"{throughput.events_s_peak:,} events/s ({sized} over today's "
+            f"{throughput.events_s_today:,}/s)"
+        )
+    if run is not None:
+        targets.append(
+            f"a {run.gb_per_run_peak:g} GB batch run within its {run.time_budget_hours:g} h "
+            f"budget ({sized} over today's largest run, {run.gb_per_run_today:g} GB)"
+        )
+    return " and ".join(targets)
+
+
+def tools_to_learn(a: Answers, stack: dict[str, str | None]) -> list[str]:
+    """The tools of the design the team lacks: the chosen orchestrator and engines, and Kafka
+    when the design has a stream (Faust is Python on Kafka: its training is Kafka's)."""
+    used = [t for t in stack.values() if t in ("airflow", "dagster", "prefect", "spark", "flink")]
+    if a.has_streaming:
+        used.append("kafka")
+    return [t for t in dict.fromkeys(used) if t not in a.team_skills]
+
+
+def implementation_plan(
+    a: Answers,
+    stack: dict[str, str | None],
+    throughput: Throughput | None = None,
+    run: BatchRun | None = None,
+) -> list[Phase]:
     factor = LEVEL_FACTOR[a.team_level]
-    unknown = [
-        t
-        for t in stack.values()
-        if t in ("airflow", "dagster", "prefect", "spark", "flink") and t not in a.team_skills
-    ]
+    unknown = tools_to_learn(a, stack)
+    target = load_test_target(a, throughput, run)
     raw: list[tuple[str, str, tuple[str, ...], str, float]] = []
     if unknown:
         raw.append(
@@ -99,7 +129,7 @@ def implementation_plan(a: Answers, stack: dict[str, str | None]) -> list[Phase]
                     "Checkpointing and DLQ in place",
                     "Stream and batch results reconciled daily",
                 ),
-                "Latency target met at 2x today's rate in a load test.",
+                f"Latency target met in a load test at {load_test_target(a, throughput, None)}.",
                 4.0,
             )
         )
@@ -123,9 +153,9 @@ def implementation_plan(a: Answers, stack: dict[str, str | None]) -> list[Phase]
             (
                 "Dashboards and alert rules deployed",
                 "Runbooks for each alert",
-                "Load test at the peak factor",
+                "Load test at the sized peak",
             ),
-            f"An alert fires and is resolved by runbook; the {a.peak_factor:g}x peak is rehearsed.",
+            f"An alert fires and is resolved by runbook; a load test carries {target}.",
             2.0,
         )
     )

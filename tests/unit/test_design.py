@@ -116,12 +116,25 @@ def test_plan_adds_training_for_unknown_tools_and_scales_with_level() -> None:
     seed = build_design(preset("hybrid-clickstream"))
     assert seed.plan[0].name == "Training"
     assert "flink" in seed.plan[0].goal
+    assert "kafka" in seed.plan[0].goal  # the seed's team knows Python, SQL and Spark
     fast = build_design(Answers(team_level="advanced")).plan
     slow = build_design(Answers(team_level="beginner")).plan
     assert sum(p.person_weeks for p in slow) == pytest.approx(
         2 * sum(p.person_weeks for p in fast),
         rel=0.05,  # each phase is rounded
     )
+
+
+def test_every_load_test_of_the_plan_carries_the_sized_peak() -> None:
+    seed = build_design(preset("hybrid-clickstream"))
+    assert seed.throughput is not None and seed.batch is not None
+    exits = {p.name: p.exit_criteria for p in seed.plan}
+    peak = f"{seed.throughput.events_s_peak:,} events/s"
+    assert peak == "150,000 events/s"  # 10,000/s today x 3.0 growth x 5.0 peak
+    assert peak in exits["Streaming path"]
+    assert peak in exits["Operations"]
+    assert f"a {seed.batch.gb_per_run_peak:g} GB batch run" in exits["Operations"]
+    assert "2x" not in " ".join(exits.values())
 
 
 def test_cost_lines_add_up() -> None:

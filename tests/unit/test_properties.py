@@ -123,6 +123,37 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
     assert d.cost.usd_per_gb_processed >= 0
     assert set(d.rationale) >= {"processing_mode", "orchestrator", "warehouse", "lake_format"}
     assert d.plan and all(p.calendar_weeks > 0 for p in d.plan)
+    # One load-test target in every phase that names one: the sized peak, the design point.
+    tested = [p.exit_criteria for p in d.plan if "load test" in p.exit_criteria]
+    assert tested and all(
+        (f"{d.throughput.events_s_peak:,} events/s" in text) if d.throughput else True
+        for text in tested
+    )
+    if d.batch:
+        assert f"a {d.batch.gb_per_run_peak:g} GB batch run" in tested[-1]
+    # Service level objectives: the design's own figures, each guarded by an alert rule but
+    # cost, which no metric measures (and says so).
+    by_name = {o.name: o for o in d.objectives}
+    assert ("Stream latency" in by_name) == a.has_streaming
+    assert ("Batch freshness" in by_name) == (d.batch is not None)
+    if d.monitoring.batch:
+        freshness = by_name["Batch freshness"].target
+        assert f"{d.monitoring.batch.stale_after_hours:g} h" in freshness
+    if a.has_streaming:
+        assert f"within {a.streaming_latency_seconds} s" in by_name["Stream latency"].target
+    assert [o.name for o in d.objectives if not o.alerts] == ["Cost per GB processed"]
+    assert "no alert rule" in by_name["Cost per GB processed"].measured_by
+    # Every tool the design uses that the team lacks is trained, Kafka included.
+    lacking = {
+        t
+        for t in d.stack.as_dict().values()
+        if t in {"airflow", "dagster", "prefect", "spark", "flink"}
+    } | ({"kafka"} if a.has_streaming else set())
+    lacking -= set(a.team_skills)
+    training = [p for p in d.plan if p.name == "Training"]
+    assert bool(training) == bool(lacking)
+    if training:
+        assert all(tool in training[0].goal for tool in lacking)
 
 
 @SETTINGS
