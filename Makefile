@@ -65,11 +65,12 @@ demo: bootstrap ## Render the default answers into ./demo, install it and run it
 # binary (Tansu 0.6, memory-only, no Windows wheel) and on a worker's group join timing that
 # a loaded CI runner stretches; the e2e tier covers the Faust agent without a broker.
 #
-# Two pytest-xdist workers (TEST_WORKERS): the quick tiers file by file, then the projects
-# two at a time, the slowest stacks first (tests/conftest.py), each project's own tests on
-# one worker of its own. On 2 cores this hides one project's single-threaded steps (install,
-# mypy, make run, a JVM's start) behind the other's tests.
-TEST_WORKERS ?= 2
+# Three pytest-xdist workers (TEST_WORKERS): the quick tiers file by file, then the projects
+# three at a time, the slowest stacks first (tests/conftest.py), each project's own tests on
+# one worker of its own. A project's suite waits a lot (servers starting, retries backing
+# off, stalled downloads timing out, a JVM's start): with two workers the 2 CI cores were
+# busy 57 % of the time (45 min wall, 52 min of CPU), so a third project fills the gaps.
+TEST_WORKERS ?= 3
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 test: bootstrap lint ## The whole test suite: unit, render, update, e2e and random tiers
 	$(PYTEST) tests -m "not broker" $(PARALLEL)

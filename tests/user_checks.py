@@ -18,7 +18,13 @@ from typing import Any
 
 import yaml
 
-from generated import Postgres, assert_all_tests_passed, sh, snowflake_stub
+from generated import (
+    PROJECT_TIMEOUT_SECONDS,
+    Postgres,
+    assert_all_tests_passed,
+    sh,
+    snowflake_stub,
+)
 from pipeline_design import Answers, build_design
 
 # The orchestrator's wrapper file, and what its `make <orchestrator>` target starts.
@@ -94,22 +100,28 @@ def check_generated_files(project: Path) -> None:
         assert not [p for p in sources if "duckdb" in p.read_text()], "a DuckDB import is left"
 
 
-def run_own_tests(project: Path, *, server: Postgres | None = None) -> Counter[str]:
+def run_own_tests(
+    project: Path, *, server: Postgres | None = None, workers: int = 1
+) -> Counter[str]:
     """`make test` as its user runs it; every test ran and passed. With a `server`, the
     project's tests use it (as a user's .env or CI service gives one), else they start
     their own. Returns the number of tests per test file."""
     report = project / REPORT
     env = {"PIPELINE_WAREHOUSE_URL": server.url} if server else {}
-    # Under `make test`, two projects are tested at a time (one per pytest-xdist worker):
-    # each takes one worker of its own (its tests still run under xdist, as its CI runs them).
-    workers = "-n 1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else ""
+    # Under `make test`, several projects are tested at a time (one per pytest-xdist worker):
+    # each takes `workers` of its own (its tests still run under xdist, as its CI runs them).
+    xdist = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1
+    workers_arg = f"-n {workers}" if xdist else ""
     output = sh(
         project,
         "make",
         "test",
-        f"PYTEST_ARGS=--junitxml={report} {workers}".strip(),
+        f"PYTEST_ARGS=--junitxml={report} {workers_arg}".strip(),
         env=env,
         unset=WAREHOUSE_VARIABLES,
+        # The project test's own timeout guards the whole; the largest suites (the seed's:
+        # Spark, Flink, Snowflake, three sources) take over sh()'s 15 minutes on one worker.
+        timeout=PROJECT_TIMEOUT_SECONDS,
     )
     assert_all_tests_passed(output)
     cases = ET.parse(report).getroot().iter("testcase")

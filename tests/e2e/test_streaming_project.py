@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generated import set_up_project, sh
+from generated import PROJECT_TIMEOUT_SECONDS, set_up_project, sh
 from rendering import TEMPLATE_ROOT
 from user_checks import check_generated_files, run_own_tests, run_twice
 
@@ -43,6 +43,9 @@ def _counts(block: str) -> dict[str, int]:
     return {name: int(value.replace(",", "")) for name, value in COUNT.findall(block)}
 
 
+# The seed's suite is the largest (Spark, Flink, Snowflake, three sources, Delta): it gets
+# two workers of its own and more time than the other projects.
+@pytest.mark.timeout(PROJECT_TIMEOUT_SECONDS * 3 // 2)
 @pytest.mark.parametrize(
     ("engine", "answers"),
     [("faust", FAUST_ENRICHING), ("flink", SEED_PRESET)],
@@ -57,7 +60,7 @@ def test_a_streaming_project_passes_its_own_checks_and_replays_its_stream(
     assert "Streaming: not generated yet" not in readme
     sh(project, "make", "lint")
     sh(project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
-    passed = run_own_tests(project)
+    passed = run_own_tests(project, workers=2 if engine == "flink" else 1)
     assert passed[ENGINE_TESTS[engine]] and passed["tests.test_stream_core"], passed
     assert passed["tests.test_stream_reconciliation"], passed  # both are hybrid
     if engine == "flink":  # the seed pulls orders from a local HTTP API in its tests, and
