@@ -134,8 +134,13 @@ PRICE_BLOCK_STORAGE_GB_MONTH = 0.08
 COST_PER_GB_TARGET_USD = 0.10
 PRICE_SNOWFLAKE_CREDIT = 3.0  # Snowflake Enterprise, one credit
 SNOWFLAKE_CREDITS_PER_DAY = 4.0  # an X-Small warehouse active ~4 h a day
+SNOWFLAKE_XSMALL_CREDITS_PER_HOUR = 1.0
 PRICE_POSTGRES_HOUR = 0.18  # managed PostgreSQL, 2 vCPU / 8 GB
 HOURS_PER_MONTH = 730
+# A real-time API's serving store (rule V): a primary and a standby, holding the aggregates
+# and the latest row per key the API looks back over (gold's share of the volume).
+SERVING_INSTANCES = 2
+SERVING_RETENTION_DAYS = 7
 DAYS_PER_MONTH = 30.4
 
 # --- Alerting (deploy/monitoring/alerts.yml) -------------------------------------

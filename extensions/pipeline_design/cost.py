@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from . import constants as c
 from .answers import Answers
+from .serving import Serving
 from .sizing import BatchRun, KafkaSizing, PolarsSizing, SparkSizing, Storage, StreamSizing
 
 
@@ -139,6 +140,32 @@ def warehouse_line(warehouse: str) -> CostLine:
     )
 
 
+def serving_lines(serving: Serving) -> list[CostLine]:
+    hours = serving.instances * c.HOURS_PER_MONTH
+    return [
+        CostLine(
+            item=(
+                f"Serving store for the real-time API ({serving.store}, managed, always on: "
+                "a primary and a standby)"
+            ),
+            quantity=f"{serving.instances} x {c.HOURS_PER_MONTH} h",
+            unit_price=f"${c.PRICE_POSTGRES_HOUR}/hour",
+            usd_per_month=round(hours * c.PRICE_POSTGRES_HOUR, 0),
+        ),
+        CostLine(
+            item=(
+                f"Serving store storage ({c.SERVING_RETENTION_DAYS} days of aggregates and "
+                "latest rows, on both instances)"
+            ),
+            quantity=f"{serving.instances} x {serving.storage_gb:,.0f} GB",
+            unit_price=f"${c.PRICE_POSTGRES_STORAGE_GB_MONTH}/GB-month",
+            usd_per_month=round(
+                serving.instances * serving.storage_gb * c.PRICE_POSTGRES_STORAGE_GB_MONTH, 0
+            ),
+        ),
+    ]
+
+
 def monthly_cost(
     a: Answers,
     store: Storage,
@@ -147,6 +174,7 @@ def monthly_cost(
     polars: PolarsSizing | None,
     stream: StreamSizing | None,
     kafka: KafkaSizing | None,
+    serving: Serving | None = None,
 ) -> CostEstimate:
     """Every line at the growth horizon's steady volume; stream compute sized for the peak."""
     lines = [storage_line(store.retained_gb_at_horizon)]
@@ -174,6 +202,8 @@ def monthly_cost(
         lines.append(kafka_storage_line(mb_s_horizon))
     lines.append(warehouse_line(a.warehouse))
     lines.append(warehouse_storage_line(a.warehouse, store.warehouse_gb_at_horizon))
+    if serving:
+        lines.extend(serving_lines(serving))
     return CostEstimate(
         tuple(lines),
         processed_gb_per_month=round(store.processed_gb_per_day_horizon * c.DAYS_PER_MONTH, 1),

@@ -11,6 +11,7 @@ from .cost import CostEstimate, monthly_cost
 from .experimental import not_generated_yet
 from .monitoring import Monitoring, Objective, monitoring, objectives
 from .plan import Phase, implementation_plan
+from .serving import Serving, serving
 from .sizing import (
     BatchRun,
     KafkaSizing,
@@ -73,6 +74,7 @@ class Design:
     polars: PolarsSizing | None
     retention: Retention
     storage: Storage
+    serving: Serving | None
     cost: CostEstimate
     monitoring: Monitoring
     objectives: list[Objective]
@@ -120,7 +122,8 @@ def build_design(a: Answers) -> Design:
 
     keep = retention(a)
     store = storage(a, throughput.gb_per_day_today if throughput else 0.0, keep)
-    estimate = monthly_cost(a, store, run, spark, polars, stream, kafka)
+    serve = serving(a, throughput)
+    estimate = monthly_cost(a, store, run, spark, polars, stream, kafka, serve)
     parts = components(a, stack)
     watch = monitoring(a, run)
     return Design(
@@ -140,6 +143,7 @@ def build_design(a: Answers) -> Design:
         polars=polars,
         retention=keep,
         storage=store,
+        serving=serve,
         cost=estimate,
         monitoring=watch,
         objectives=objectives(a, watch, estimate.usd_per_gb_processed),

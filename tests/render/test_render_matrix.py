@@ -114,7 +114,9 @@ def test_seed_preset_shows_its_sizing(rendered: dict[str, Path]) -> None:
     assert 'memory: "16384m"' in manifest.read_text()
     assert "32 x (4 vCPU, 16 GB) = 128 vCPU" in text
     # Cost per GB processed against the scenario's $0.10 target, storage at steady state.
-    assert "Per GB processed: **$0.282**" in text and "**over it**" in text
+    assert "Per GB processed: **$0.286**" in text and "**over it**" in text
+    # Rule V: the real-time API's serving store is priced (a primary and a standby).
+    assert "| Serving store for the real-time API (PostgreSQL, managed, always on" in text
     assert "Kafka storage (2 full-rate topics x 7 days x 3 replicas, zstd)" in text
     assert "Snowflake storage: clean and gold tables at their retention" in text
     assert "| dynamic allocation | **7 - 35 executors** |" in text

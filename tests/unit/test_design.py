@@ -1,5 +1,6 @@
 """The whole design for realistic answers, including the seed scenario."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,50 @@ def test_cost_lines_add_up() -> None:
     items = " ".join(line.item for line in d.cost.lines)
     for part in ("storage", "Spark", "Flink", "Kafka", "Snowflake"):
         assert part in items
+
+
+def test_plan_scales_with_volume_and_running_components() -> None:
+    def weeks(a: Answers) -> dict[str, float]:
+        return {p.name: p.person_weeks for p in build_design(a).plan}
+
+    small = weeks(Answers(batch_gb_per_day=1))
+    # 600 GB a day x 2.0 growth is over 1 TB at the horizon: the data phases take 1.5x.
+    large = weeks(Answers(batch_gb_per_day=600))
+    assert large["Batch ingestion"] == pytest.approx(1.5 * small["Batch ingestion"])
+    assert large["Operations"] == pytest.approx(1.5 * small["Operations"], abs=0.1)
+    assert large["Foundation"] == small["Foundation"]
+    seed = build_design(preset("hybrid-clickstream"))
+    operations = next(p for p in seed.plan if p.name == "Operations")
+    # dagster, spark, flink, kafka, snowflake and the real-time API's serving store
+    for part in ("dagster", "spark", "flink", "kafka", "snowflake", "serving store"):
+        assert part in operations.goal
+    serving = next(p for p in seed.plan if p.name == "Serving")
+    assert "serving store" in serving.goal
+
+
+def test_streaming_only_plan_ingests_a_stream() -> None:
+    a = Answers(sources=("kafka",), processing_mode="streaming", batch_engine="polars")
+    names = [p.name for p in build_design(a).plan]
+    assert "Stream ingestion" in names and "Batch ingestion" not in names
+    ingestion = next(p for p in build_design(a).plan if p.name == "Stream ingestion")
+    assert "incremental cursors" not in " ".join(ingestion.deliverables)
+    assert "dead letter" in ingestion.exit_criteria
+
+
+def test_a_realtime_api_is_served_from_a_store_the_stream_keeps_current() -> None:
+    seed = build_design(preset("hybrid-clickstream"))
+    assert seed.serving is not None and seed.serving.store == "PostgreSQL"
+    assert seed.serving.instances == 2
+    # Snowflake kept on for every request: 1 credit x 730 h x $3.
+    assert "$2,190 a month" in seed.serving.why_not_the_warehouse
+    items = [line.item for line in seed.cost.lines]
+    assert sum("Serving store" in item for item in items) == 2
+    assert any(note.startswith("Real-time API serving") for note in seed.not_generated_yet)
+    without = build_design(Answers(consumers=("bi_dashboards",)))
+    assert without.serving is None
+    assert not any("Serving store" in line.item for line in without.cost.lines)
+    duckdb = build_design(replace(preset("hybrid-clickstream"), warehouse="duckdb"))
+    assert duckdb.serving is not None and "one writer" in duckdb.serving.why_not_the_warehouse
 
 
 def test_choices_whose_code_is_not_generated_yet_are_named() -> None:

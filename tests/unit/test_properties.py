@@ -143,6 +143,12 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert f"within {a.streaming_latency_seconds} s" in by_name["Stream latency"].target
     assert [o.name for o in d.objectives if not o.alerts] == ["Cost per GB processed"]
     assert "no alert rule" in by_name["Cost per GB processed"].measured_by
+    # Rule V: a real-time API reads a serving store the stream keeps current, priced.
+    assert (d.serving is not None) == ("realtime_api" in a.consumers)
+    assert sum("Serving store" in line.item for line in d.cost.lines) == (2 if d.serving else 0)
+    if d.serving:
+        assert a.has_streaming and d.serving.instances >= 2 and d.serving.storage_gb >= 1
+        assert any(note.startswith("Real-time API serving") for note in d.not_generated_yet)
     # Every tool the design uses that the team lacks is trained, Kafka included.
     lacking = {
         t
@@ -172,6 +178,20 @@ def test_more_traffic_never_shrinks_the_design(a: Answers, more: float) -> None:
     if small.spark and big.spark:
         assert big.spark.max_executors >= small.spark.max_executors
     assert big.storage.retained_gb_at_horizon >= small.storage.retained_gb_at_horizon
+    # The plan grows with the volume, never shrinks.
+    assert sum(p.person_weeks for p in big.plan) >= sum(p.person_weeks for p in small.plan)
+
+
+@SETTINGS
+@given(valid_answers(), st.sampled_from(choices.CONSUMERS))
+def test_another_consumer_never_shortens_the_plan(a: Answers, consumer: str) -> None:
+    more = replace(a, consumers=tuple(dict.fromkeys((*a.consumers, consumer))))
+    try:
+        bigger = build_design(more)
+    except DesignError:  # realtime_api without a stream is refused
+        return
+    before = sum(p.person_weeks for p in build_design(a).plan)
+    assert sum(p.person_weeks for p in bigger.plan) >= before
 
 
 @SETTINGS
