@@ -379,6 +379,8 @@ def alert_rules_pass(root: Path) -> list[str]:
 
 
 # The receiver each severity reaches (docs/OPERATIONS.md, "Alerts").
+# How fast an alert is sent (alertmanager.yml): failures at once ... cost daily.
+ALERT_CATEGORIES = ("failure", "quality", "performance", "cost")
 RECEIVER_OF_SEVERITY = {"critical": "on-call", "warning": "team-chat"}
 
 
@@ -397,6 +399,8 @@ def alert_routing_kept(root: Path) -> list[str]:
     alerts = {r["alert"]: r for group in rules["groups"] for r in group["rules"] if "alert" in r}
     for name, rule in alerts.items():
         severity = rule.get("labels", {}).get("severity")
+        if rule.get("labels", {}).get("category") not in ALERT_CATEGORIES:
+            problems.append(f"{name}: no category among {ALERT_CATEGORIES}")
         if severity not in RECEIVER_OF_SEVERITY:
             problems.append(f"{name}: severity {severity!r} has no route")
             continue
@@ -409,6 +413,7 @@ def alert_routing_kept(root: Path) -> list[str]:
                 f"--config.file={config}",
                 f"alertname={name}",
                 f"severity={severity}",
+                f"category={rule.get('labels', {}).get('category', '')}",
             ],
             capture_output=True,
             text=True,

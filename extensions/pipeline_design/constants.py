@@ -155,5 +155,14 @@ ALERT_QUARANTINE_RATIO_FLOOR = 0.01
 # floor are exempt (doubling there is noise: a cold cache, a busy node).
 ALERT_SLOWDOWN_FACTOR = 2.0
 ALERT_SLOWDOWN_MIN_SECONDS = 600
+# Upper bounds (seconds) of the stage and run time histograms the pipeline exports: from a
+# tenth of a second on a laptop to four hours; the run's time budget and twice it join them,
+# so that a percentile over the budget is told apart from one just under it.
+HISTOGRAM_SECONDS_BUCKETS = (0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1_800, 3_600, 7_200, 14_400)
+# Cost: a batch run's compute estimate per GB of input (its wall time x the vCPUs the design
+# gives a run x PRICE_VCPU_HOUR) over this multiple of what the design priced per GB alerts,
+# for runs of at least ALERT_COST_MIN_INPUT_GB (smaller runs are start-up time, not cost).
+ALERT_COST_OVERRUN_FACTOR = 2.0
+ALERT_COST_MIN_INPUT_GB = 1.0
 # A stream lag must last this long to alert (rides out rebalances and checkpoint pauses).
 ALERT_STREAM_LAG_FOR_MINUTES = 10

@@ -27,6 +27,12 @@ class CostEstimate:
     lines: tuple[CostLine, ...]
     processed_gb_per_month: float  # batch and stream input at the horizon
     lake_month_12_usd: float  # the lake's storage after one year, still filling
+    # What the generated pipeline prices each run at (its pipeline_run_cost_usd metric):
+    # the vCPUs a batch run holds, at PRICE_VCPU_HOUR for its wall time.
+    batch_run_vcpus: int = c.POLARS_NODE_VCPU
+    price_vcpu_hour: float = c.PRICE_VCPU_HOUR
+    # The batch compute line per GB of batch input: what a run's cost metric is held to.
+    batch_compute_usd_per_gb: float | None = None
     target_usd_per_gb: float = c.COST_PER_GB_TARGET_USD
 
     @property
@@ -166,6 +172,14 @@ def serving_lines(serving: Serving) -> list[CostLine]:
     ]
 
 
+def batch_run_vcpus(spark: SparkSizing | None) -> int:
+    """A run's vCPUs: the Polars node, or the Spark driver and the executors the cluster
+    keeps at its floor (dynamic allocation's extra executors are left out: a lower bound)."""
+    if spark is None:
+        return c.POLARS_NODE_VCPU
+    return spark.driver_cores + spark.min_executors * spark.cores_per_executor
+
+
 def monthly_cost(
     a: Answers,
     store: Storage,
@@ -181,12 +195,19 @@ def monthly_cost(
     # A day's data at the horizon, however the schedule splits it into runs (the largest
     # run, which sizing uses, would overprice a weekday schedule by its weekend run).
     horizon_mb_per_day = a.batch_gb_per_day * a.growth_factor * 1024
-    if run and spark:
-        core_hours = horizon_mb_per_day / c.SPARK_CORE_MB_S / 3600
-        lines.append(batch_compute_line("Spark", core_hours))
-    if run and polars:
-        node_hours = horizon_mb_per_day / c.POLARS_NODE_MB_S / 3600
-        lines.append(batch_compute_line("Polars", node_hours * c.POLARS_NODE_VCPU))
+    batch_usd_per_gb = None
+    if run and (spark or polars):
+        # vCPU-hours per GB: Spark by the core's throughput, Polars by the node's (all of
+        # its vCPUs held while it runs).
+        if spark:
+            per_gb = 1024 / c.SPARK_CORE_MB_S / 3600
+        else:
+            per_gb = 1024 / c.POLARS_NODE_MB_S / 3600 * c.POLARS_NODE_VCPU
+        lines.append(
+            batch_compute_line("Spark" if spark else "Polars", per_gb * horizon_mb_per_day / 1024)
+        )
+        # Unrounded: a small pipeline's line rounds to $0 a month, its price per GB does not.
+        batch_usd_per_gb = per_gb * c.PRICE_VCPU_HOUR
     if stream:
         lines.append(
             stream_compute_line(
@@ -208,4 +229,6 @@ def monthly_cost(
         tuple(lines),
         processed_gb_per_month=round(store.processed_gb_per_day_horizon * c.DAYS_PER_MONTH, 1),
         lake_month_12_usd=round(store.retained_gb_month_12 * c.PRICE_OBJECT_STORAGE_GB_MONTH, 0),
+        batch_run_vcpus=batch_run_vcpus(spark),
+        batch_compute_usd_per_gb=batch_usd_per_gb,
     )

@@ -125,7 +125,7 @@ def build_design(a: Answers) -> Design:
     serve = serving(a, throughput)
     estimate = monthly_cost(a, store, run, spark, polars, stream, kafka, serve)
     parts = components(a, stack)
-    watch = monitoring(a, run)
+    watch = monitoring(a, run, estimate.batch_compute_usd_per_gb)
     return Design(
         answers=a,
         stack=stack,

@@ -54,6 +54,11 @@ class Monitoring:
     quarantine_ratio_floor: float = c.ALERT_QUARANTINE_RATIO_FLOOR
     slowdown_factor: float = c.ALERT_SLOWDOWN_FACTOR
     slowdown_min_seconds: int = c.ALERT_SLOWDOWN_MIN_SECONDS
+    # A batch run's compute cost per GB of input above this alerts (None: no batch runs).
+    cost_per_gb_max_usd: float | None = None
+    cost_overrun_factor: float = c.ALERT_COST_OVERRUN_FACTOR
+    seconds_buckets: tuple[float, ...] = c.HISTOGRAM_SECONDS_BUCKETS
+    cost_min_input_bytes: int = round(c.ALERT_COST_MIN_INPUT_GB * 1024**3)
 
 
 @dataclass(frozen=True)
@@ -128,15 +133,28 @@ def objectives(a: Answers, m: Monitoring, usd_per_gb: float) -> list[Objective]:
             "Cost per GB processed",
             f"at most ${c.COST_PER_GB_TARGET_USD:.2f} per GB (the design estimates "
             f"${usd_per_gb:.3f})",
-            "the cloud bill over the GB processed, reviewed monthly: no metric in Prometheus "
-            "measures spend, so no alert rule can",
+            "the cloud bill over the GB processed, reviewed monthly: storage, Kafka and the "
+            "warehouse are billed, not measured, so no alert rule can watch the whole",
             (),
         ),
     ]
+    if m.cost_per_gb_max_usd is not None:
+        found.append(
+            Objective(
+                "Batch compute per GB",
+                f"a run's compute at most ${m.cost_per_gb_max_usd:.4f} per GB of input "
+                f"({c.ALERT_COST_OVERRUN_FACTOR:g}x the design's price), runs of "
+                f"{c.ALERT_COST_MIN_INPUT_GB:g} GB or more",
+                "`pipeline_run_cost_usd_per_gb`: wall time x the run's vCPUs x the list price",
+                ("PipelineCostPerGbHigh",),
+            )
+        )
     return found
 
 
-def monitoring(a: Answers, run: BatchRun | None) -> Monitoring:
+def monitoring(
+    a: Answers, run: BatchRun | None, batch_usd_per_gb: float | None = None
+) -> Monitoring:
     batch = None
     if run:
         batch = BatchAlerts(
@@ -147,4 +165,15 @@ def monitoring(a: Answers, run: BatchRun | None) -> Monitoring:
             stale_after_hours=run.longest_gap_hours + a.batch_sla_hours,
         )
     latency = a.streaming_latency_seconds if a.has_streaming else None
-    return Monitoring(batch=batch, stream_latency_seconds=latency)
+    cost_max = None
+    if batch and batch_usd_per_gb is not None:
+        cost_max = round(batch_usd_per_gb * c.ALERT_COST_OVERRUN_FACTOR, 6)
+    buckets: tuple[float, ...] = c.HISTOGRAM_SECONDS_BUCKETS
+    if batch:
+        buckets = tuple(sorted({*buckets, batch.budget_seconds, 2 * batch.budget_seconds}))
+    return Monitoring(
+        batch=batch,
+        stream_latency_seconds=latency,
+        cost_per_gb_max_usd=cost_max,
+        seconds_buckets=buckets,
+    )

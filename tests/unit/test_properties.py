@@ -3,6 +3,7 @@
 import math
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,6 +144,13 @@ def test_any_valid_answers_give_a_consistent_design(a: Answers) -> None:
         assert f"within {a.streaming_latency_seconds} s" in by_name["Stream latency"].target
     assert [o.name for o in d.objectives if not o.alerts] == ["Cost per GB processed"]
     assert "no alert rule" in by_name["Cost per GB processed"].measured_by
+    # A batch run's compute per GB is watched whenever the design prices batch compute.
+    if d.batch:
+        assert d.cost.batch_compute_usd_per_gb and d.monitoring.cost_per_gb_max_usd
+        assert by_name["Batch compute per GB"].alerts == ("PipelineCostPerGbHigh",)
+        assert d.monitoring.cost_per_gb_max_usd == pytest.approx(
+            d.cost.batch_compute_usd_per_gb * c.ALERT_COST_OVERRUN_FACTOR, rel=1e-3
+        )
     # Rule V: a real-time API reads a serving store the stream keeps current, priced.
     assert (d.serving is not None) == ("realtime_api" in a.consumers)
     assert sum("Serving store" in line.item for line in d.cost.lines) == (2 if d.serving else 0)

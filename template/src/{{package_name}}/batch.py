@@ -37,6 +37,8 @@ class BatchState:
     reasons: dict[str, dict[str, int]] = field(default_factory=dict)
     quality: list[dict[str, Any]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # stage -> what it used (observability/usage.py: CPU, peak memory, bytes read, written)
+    stage_usage: dict[str, dict[str, float]] = field(default_factory=dict)
     stages_done: list[str] = field(default_factory=list)
     status: Literal["open", "loaded", "failed"] = "open"
     error: str | None = None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from openlineage.client.event_v2 import RunState
 
 from .batch import BatchState
-from .config import PIPELINE_NAME, Settings
+from .config import PIPELINE_NAME, PRICE_VCPU_HOUR_USD, RUN_VCPUS, Settings
 from .observability.lineage import Lineage
 from .observability.metrics import RunMetrics, publish
 from .quality.checks import CheckResult, quality_score
@@ -77,19 +77,22 @@ class Recorder:
                 ended_at=datetime.now(UTC),
                 outcome="no_new_data",
             )
-        self.metrics(state, success=True, ended=datetime.now(UTC))
+        self.metrics(state, success=True, ended=datetime.now(UTC), idle=True)
 
-    def metrics(self, state: BatchState, *, success: bool, ended: datetime) -> None:
+    def metrics(
+        self, state: BatchState, *, success: bool, ended: datetime, idle: bool = False
+    ) -> None:
         results = [CheckResult(**r) for r in state.quality]
         by_dataset: dict[str, list[CheckResult]] = {}
         for result in results:
             by_dataset.setdefault(result.dataset, []).append(result)
         with self.warehouse() as wh:
             last_success = wh.last_success_at()
+        started = datetime.fromisoformat(state.started_at).timestamp()
         publish(
             RunMetrics(
                 success=success,
-                started_at=datetime.fromisoformat(state.started_at).timestamp(),
+                started_at=started,
                 ended_at=ended.timestamp(),
                 last_success_at=last_success.timestamp() if last_success else None,
                 stage_seconds=state.stage_seconds,
@@ -107,7 +110,36 @@ class Recorder:
                     for r in results
                     if r.kind == "freshness" and r.observed is not None
                 },
+                stage_usage=state.stage_usage,
+                stage_rows=stage_rows(state),
+                failed_stage=None if success else state.stage,
+                idle=idle,
+                input_bytes=sum(int(f.get("size_bytes", 0)) for f in state.files),
+                cost_usd=run_cost_usd(started, ended.timestamp()),
             ),
             self.settings.metrics_file,
             self.settings.pushgateway_url,
         )
+
+
+def run_cost_usd(started_at: float, ended_at: float) -> float:
+    """The design's price of a run: its wall time on the vCPUs a run is given."""
+    return max(ended_at - started_at, 0.0) / 3600 * RUN_VCPUS * PRICE_VCPU_HOUR_USD
+
+
+def stage_rows(state: BatchState) -> dict[str, dict[str, tuple[int, int]]]:
+    """Rows into and out of each stage that ran, per dataset, from the batch's counts:
+    validation quarantines, the transform drops duplicates, the others keep every row."""
+    rows: dict[str, dict[str, tuple[int, int]]] = {}
+    for dataset, c in state.counts.items():
+        valid = c["rows_in"] - c["quarantined"]
+        flow = {
+            "extract": (c["rows_in"], c["rows_in"]),
+            "validate": (c["rows_in"], valid),
+            "transform": (valid, c["loaded"]),
+            "load": (c["loaded"], c["loaded"]),
+        }
+        for stage, counts in flow.items():
+            if stage in state.stages_done:
+                rows.setdefault(stage, {})[dataset] = counts
+    return rows
