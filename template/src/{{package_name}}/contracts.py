@@ -79,6 +79,8 @@ class Column:
     max_future_days: float | None = None
     # Where a JSON record holds the value, when not under the column's name (`sourcePath`).
     source_path: str | None = None
+    # The property's `description`, when the contract gives one (lineage's schema facets).
+    description: str | None = None
 
     @property
     def path(self) -> tuple[str | int, ...]:
@@ -430,6 +432,7 @@ class _Reader:
             not_before=not_before,
             max_future_days=max_future_days,
             source_path=self.source_path(name, custom),
+            description=str(prop["description"]) if prop.get("description") else None,
         )
 
     def relationship(self, name: str, relationships: list[dict[str, Any]]) -> Relationship | None:

@@ -5,14 +5,14 @@ Engine-neutral: they read the batch state (counts, stage times, quality results)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from openlineage.client.event_v2 import RunState
 
 from .batch import BatchState
 from .config import PIPELINE_NAME, PRICE_VCPU_HOUR_USD, RUN_VCPUS, Settings
-from .observability.lineage import Lineage
+from .observability.lineage import Field, Lineage, Output, ParentRun
 from .observability.metrics import RunMetrics, publish
 from .quality.checks import CheckResult, quality_score
 from .sinks.warehouse import Warehouse
@@ -24,19 +24,25 @@ class Recorder:
         settings: Settings,
         warehouse: Callable[[], Warehouse],
         lineage: Callable[[], Lineage],
+        parent: ParentRun | None = None,
     ) -> None:
         self.settings = settings
         self.warehouse = warehouse
         self.lineage = lineage
+        # The orchestrator's run (or the scheduler's, from the environment) this process's
+        # batches run under: their lineage events name it as their parent.
+        self.parent = parent
 
     def started(self, state: BatchState) -> None:
         self.lineage().emit(
-            RunState.START, state.run_id, state.kind, inputs=[f["path"] for f in state.files]
+            RunState.START, state.run_id, state.kind, inputs=state.files, parent=self.parent
         )
 
-    def finished(self, state: BatchState, *, success: bool) -> None:
-        """The batch's outcome: audit row, metrics, lineage event."""
+    def finished(self, state: BatchState, *, success: bool, gold: Sequence[str] = ()) -> None:
+        """The batch's outcome: audit row, metrics, lineage event. `gold`: the gold tables
+        its load recomputed."""
         ended = datetime.now(UTC)
+        outputs: list[Output] = []
         results = [CheckResult(**r) for r in state.quality]
         with self.warehouse() as wh, wh.transaction():
             wh.record_run(
@@ -53,14 +59,23 @@ class Recorder:
                 counts=state.counts,
                 quality={r.check + "@" + r.dataset: r.passed for r in results},
             )
+            if success:  # the tables as loaded: their real columns and types
+                written: list[tuple[str, str, int | None]] = [
+                    ("silver", d, c["loaded"]) for d, c in state.counts.items()
+                ]
+                written += [("gold", table, None) for table in gold]
+                for schema, table, rows in written:
+                    fields = [Field(n, t) for n, t in wh.column_types(schema, table)]
+                    if fields or rows:
+                        outputs.append(Output(schema, table, fields, rows))
         self.metrics(state, success=success, ended=ended)
-        loaded = {d: c["loaded"] for d, c in state.counts.items()} if success else None
         self.lineage().emit(
             RunState.COMPLETE if success else RunState.FAIL,
             state.run_id,
             state.kind,
-            inputs=[f["path"] for f in state.files],
-            outputs=loaded,
+            inputs=state.files,
+            outputs=outputs,
+            parent=self.parent,
             error=state.error,
         )
 
