@@ -36,6 +36,8 @@ WINDOWS_BAD = re.compile(r'[:*?"<>|]|[. ]$')
 # component or components) - "a Polars project has no Spark import".
 DEPENDENCY_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     ("dagster", "orchestrator_dagster"),
+    ("dagster-dg-cli", "orchestrator_dagster"),
+    ("dagster-webserver", "orchestrator_dagster"),
     ("apache-airflow", "orchestrator_airflow"),
     ("prefect", "orchestrator_prefect"),
     ("pyspark", "batch_spark"),
@@ -81,6 +83,10 @@ PATH_OWNERS: list[tuple[str, str | tuple[str, ...]]] = [
     (".github", "ci_github"),
     (".gitlab-ci.yml", "ci_gitlab"),
     ("dags", "orchestrator_airflow"),
+    # Dagster lives in the package, in the layout `create-dagster project` makes.
+    ("src/{package}/definitions.py", "orchestrator_dagster"),
+    ("src/{package}/defs", "orchestrator_dagster"),
+    ("orchestration", ("orchestrator_airflow", "orchestrator_prefect")),
 ]
 
 

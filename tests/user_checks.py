@@ -27,11 +27,13 @@ from generated import (
 )
 from pipeline_design import Answers, build_design
 
-# The orchestrator's wrapper file, and what its `make <orchestrator>` target starts.
+# The orchestrator's wrapper: its folder ({package} is the package's folder), its files
+# there, and what its `make <orchestrator>` target starts. Dagster's is the layout
+# `create-dagster project` makes: src/<package>/definitions.py loading the defs package.
 WRAPPER = {
-    "dagster": ("definitions.py", "dagster dev"),
-    "airflow": ("pipeline_dag.py", "airflow standalone"),
-    "prefect": ("flow.py", "python -m orchestration.flow"),
+    "dagster": ("src/{package}/defs", ["__init__.py", "pipeline.py"], "dagster dev"),
+    "airflow": ("orchestration", ["__init__.py", "pipeline_dag.py"], "airflow standalone"),
+    "prefect": ("orchestration", ["__init__.py", "flow.py"], "python -m orchestration.flow"),
 }
 # A server given to the project, or none: its tests then start their own.
 WAREHOUSE_VARIABLES = ("PIPELINE_WAREHOUSE_URL", "PIPELINE_TEST_WAREHOUSE_URL")
@@ -59,9 +61,13 @@ def check_generated_files(project: Path) -> None:
     answers = answers_of(project)
     experimental = bool(stand_ins(project))
     orchestrator = answers["orchestrator"]
-    wrapper, ui_command = WRAPPER[orchestrator]
-    wrappers = sorted(p.name for p in (project / "orchestration").glob("*.py"))
-    assert wrappers == ["__init__.py", wrapper], wrappers
+    folder, files, ui_command = WRAPPER[orchestrator]
+    wrapper = project / folder.format(package=answers["package_name"])
+    wrappers = sorted(p.name for p in wrapper.glob("*.py"))
+    assert wrappers == files, wrappers
+    dagster = orchestrator == "dagster"
+    assert (project / "src" / answers["package_name"] / "definitions.py").exists() == dagster
+    assert (project / "orchestration").exists() != dagster
     # The UI target parses and starts the right thing (not run: it serves until Ctrl-C).
     assert ui_command in sh(project, "make", "-n", orchestrator)
     assert ("Not generated yet" in (project / "README.md").read_text()) == experimental
@@ -69,6 +75,10 @@ def check_generated_files(project: Path) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     dependencies = pyproject["project"]["dependencies"]
     dev_tools = pyproject["dependency-groups"]["dev"]
+    if dagster:  # `dg` finds the package, and runs with the dagster it was released with
+        assert pyproject["tool"]["dg"]["project"]["root_module"] == answers["package_name"]
+        pins = {d.split("==")[0]: d.split("==")[1] for d in dependencies + dev_tools if "==" in d}
+        assert pins["dagster-dg-cli"] == pins["dagster"], pins
     postgres = answers["warehouse"] == "postgres"
     # The driver serves the PostgreSQL warehouse and the PostgreSQL source.
     driver = postgres or "postgres" in answers["sources"]

@@ -40,8 +40,9 @@ def orchestrator(a: Answers) -> tuple[str, str]:
         )
     return "dagster", (
         f"No orchestrator is known to the team of {a.team_size}; Dagster runs the pipeline "
-        "in process without a server (~5 s for a small run here), models each medallion "
-        "stage as an asset, and blocks loading on failed quality checks."
+        "in process without a server (~5 s for a small run here), shows the warehouse "
+        "tables as assets with the contracts' quality rules as their checks, and blocks "
+        "loading on a failed error-severity check."
     )
 
 

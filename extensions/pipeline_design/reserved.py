@@ -51,6 +51,8 @@ DEPENDENCY_IMPORTS: dict[str, tuple[str, ...]] = {
     # orchestrators and their optional groups
     "dagster": ("dagster",),
     "dagster-webserver": ("dagster_webserver",),
+    # `dg` (Dagster projects' dev tools): its own modules, and the ones it brings.
+    "dagster-dg-cli": ("dagster_dg_cli", "dagster_dg_core", "dagster_cloud_cli"),
     "apache-airflow": ("airflow",),
     "psycopg2-binary": ("psycopg2",),
     "asyncpg": ("asyncpg",),

@@ -137,6 +137,24 @@ def run_checks(
     return results
 
 
+def planned_checks(contract: Contract, enabled: Sequence[str]) -> list[tuple[str, str]]:
+    """(check, severity) of every check `run_checks` can report for this dataset, in its
+    order: what an orchestrator declares before any batch runs. A batch may report fewer (a
+    replay skips the raw-input rules, freshness needs clean rows)."""
+    planned: list[tuple[str, str]] = [
+        (rule.name, rule.severity)
+        for rule in contract.quality
+        if KIND_OF_METRIC.get(rule.metric, "schema") in enabled
+    ]
+    if "schema" in enabled:
+        planned.append(("pandera_schema", "error"))
+    if "freshness" in enabled and contract.freshness_hours is not None:
+        planned.append(("freshness", "warn"))
+    if "anomaly" in enabled:
+        planned.append(("row_count_anomaly", "warn"))
+    return planned
+
+
 def _contract_rule(
     contract: Contract, rule: QualityRule, kind: str, frames: BatchFrames
 ) -> CheckResult:
