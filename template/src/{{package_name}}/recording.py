@@ -14,6 +14,7 @@ from .batch import BatchState
 from .config import PIPELINE_NAME, PRICE_VCPU_HOUR_USD, RUN_VCPUS, Settings
 from .observability.lineage import Field, Lineage, Output, ParentRun
 from .observability.metrics import RunMetrics, publish
+from .observability.usage import RunUsage
 from .quality.checks import CheckResult, quality_score
 from .sinks.warehouse import Warehouse
 
@@ -59,6 +60,7 @@ class Recorder:
                 counts=state.counts,
                 quality={r.check + "@" + r.dataset: r.passed for r in results},
             )
+            wh.record_usage(state.run_id, state.batch_id, run_usage(state, ended, success))
             if success:  # the tables as loaded: their real columns and types
                 written: list[tuple[str, str, int | None]] = [
                     ("silver", d, c["loaded"]) for d, c in state.counts.items()
@@ -129,12 +131,29 @@ class Recorder:
                 stage_rows=stage_rows(state),
                 failed_stage=None if success else state.stage,
                 idle=idle,
-                input_bytes=sum(int(f.get("size_bytes", 0)) for f in state.files),
+                input_bytes=input_bytes(state),
                 cost_usd=run_cost_usd(started, ended.timestamp()),
             ),
             self.settings.metrics_file,
             self.settings.pushgateway_url,
         )
+
+
+def input_bytes(state: BatchState) -> int:
+    return sum(int(f.get("size_bytes", 0)) for f in state.files)
+
+
+def run_usage(state: BatchState, ended: datetime, success: bool) -> RunUsage:
+    """What ops.stage_usage and ops.run_costs keep of the run (the metrics' history)."""
+    started = datetime.fromisoformat(state.started_at).timestamp()
+    return RunUsage(
+        stages=state.stage_usage,
+        outcome="success" if success else "failed",
+        input_bytes=input_bytes(state),
+        vcpus=RUN_VCPUS,
+        usd_per_vcpu_hour=PRICE_VCPU_HOUR_USD,
+        cost_usd=run_cost_usd(started, ended.timestamp()),
+    )
 
 
 def run_cost_usd(started_at: float, ended_at: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,6 +26,18 @@ class StageUsage:
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunUsage:
+    """A run's stages' usage and its cost at the design's prices, as ops records them."""
+
+    stages: Mapping[str, Mapping[str, float]]  # stage -> StageUsage.as_dict()
+    outcome: str
+    input_bytes: int
+    vcpus: int
+    usd_per_vcpu_hour: float
+    cost_usd: float
 
 
 def data_bytes(paths: Iterable[Path]) -> int:
