@@ -88,18 +88,22 @@ class RunHistory:
     def load(cls, path: Path) -> RunHistory:
         if not path.exists():
             return cls()
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("bounds") != list(RUN_SECONDS_BUCKETS):
-            # The buckets changed (a new time budget after `copier update`): start the counts
-            # again; Prometheus reads the drop as a counter reset, as after a restart.
+        # The counts start again when the buckets changed (a new time budget after `copier
+        # update`) or the file cannot be read (cut short, edited by hand): the run's books
+        # must not fail over them, and Prometheus reads the drop as a counter reset.
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("bounds") != list(RUN_SECONDS_BUCKETS):
+                return cls()
+            return cls(
+                stage_seconds={k: Distribution(**v) for k, v in data["stage_seconds"].items()},
+                run_seconds=Distribution(**data["run_seconds"]),
+                runs=data["runs"],
+                stage_failures=data["stage_failures"],
+                cost_usd=data["cost_usd"],
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
-        return cls(
-            stage_seconds={k: Distribution(**v) for k, v in data["stage_seconds"].items()},
-            run_seconds=Distribution(**data["run_seconds"]),
-            runs=data["runs"],
-            stage_failures=data["stage_failures"],
-            cost_usd=data["cost_usd"],
-        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
