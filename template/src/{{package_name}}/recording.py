@@ -105,11 +105,11 @@ class Recorder:
             by_dataset.setdefault(result.dataset, []).append(result)
         with self.warehouse() as wh:
             last_success = wh.last_success_at()
-        started = datetime.fromisoformat(state.started_at).timestamp()
+        usage = run_usage(state, ended, success)
         publish(
             RunMetrics(
                 success=success,
-                started_at=started,
+                started_at=datetime.fromisoformat(state.started_at).timestamp(),
                 ended_at=ended.timestamp(),
                 last_success_at=last_success.timestamp() if last_success else None,
                 stage_seconds=state.stage_seconds,
@@ -131,34 +131,26 @@ class Recorder:
                 stage_rows=stage_rows(state),
                 failed_stage=None if success else state.stage,
                 idle=idle,
-                input_bytes=input_bytes(state),
-                cost_usd=run_cost_usd(started, ended.timestamp()),
+                input_bytes=usage.input_bytes,
+                cost_usd=usage.cost_usd,
             ),
             self.settings.metrics_file,
             self.settings.pushgateway_url,
         )
 
 
-def input_bytes(state: BatchState) -> int:
-    return sum(int(f.get("size_bytes", 0)) for f in state.files)
-
-
 def run_usage(state: BatchState, ended: datetime, success: bool) -> RunUsage:
-    """What ops.stage_usage and ops.run_costs keep of the run (the metrics' history)."""
-    started = datetime.fromisoformat(state.started_at).timestamp()
+    """The run's input, stages' usage and cost, for its metrics and ops.stage_usage and
+    ops.run_costs: the design's price of its wall time on the vCPUs a run is given."""
+    seconds = max((ended - datetime.fromisoformat(state.started_at)).total_seconds(), 0.0)
     return RunUsage(
         stages=state.stage_usage,
         outcome="success" if success else "failed",
-        input_bytes=input_bytes(state),
+        input_bytes=sum(int(f.get("size_bytes", 0)) for f in state.files),
         vcpus=RUN_VCPUS,
         usd_per_vcpu_hour=PRICE_VCPU_HOUR_USD,
-        cost_usd=run_cost_usd(started, ended.timestamp()),
+        cost_usd=seconds / 3600 * RUN_VCPUS * PRICE_VCPU_HOUR_USD,
     )
-
-
-def run_cost_usd(started_at: float, ended_at: float) -> float:
-    """The design's price of a run: its wall time on the vCPUs a run is given."""
-    return max(ended_at - started_at, 0.0) / 3600 * RUN_VCPUS * PRICE_VCPU_HOUR_USD
 
 
 def stage_rows(state: BatchState) -> dict[str, dict[str, tuple[int, int]]]:

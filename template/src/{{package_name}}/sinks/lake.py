@@ -101,8 +101,11 @@ class Lake:
     def has(self, zone: Zone, dataset: str, batch_id: str) -> bool:
         return self.batch_file(zone, dataset, batch_id).exists()
 
+    def rejected_dir(self, dataset: str, batch_id: str) -> Path:
+        return self.root / "quarantine" / REJECTED_FILES / dataset / f"batch_id={batch_id}"
+
     def rejected_file(self, dataset: str, batch_id: str, name: str) -> Path:
-        return self.root / "quarantine" / REJECTED_FILES / dataset / f"batch_id={batch_id}" / name
+        return self.rejected_dir(dataset, batch_id) / name
 
     @io_retry
     def quarantine_file(
