@@ -172,6 +172,16 @@ class AnswerSet:
     effective: dict[str, Any]
 
 
+def effective_answers(data: dict[str, Any], copier_yml: Path = COPIER_YML) -> dict[str, Any]:
+    """What copier answers for an answers file: `data`, with the defaults and
+    recommendations of the questions it asks and `data` leaves out."""
+    effective: dict[str, Any] = {}
+    for key, spec in questions(copier_yml).items():
+        if applies(key, Answers.from_mapping(effective)):
+            effective[key] = data[key] if key in data else default_of(key, spec, effective)
+    return effective
+
+
 @st.composite
 def answer_sets(draw: st.DrawFn, copier_yml: Path = COPIER_YML) -> AnswerSet:
     """One valid answer set, question by question in the questionnaire's order."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE_ROOT / "extensions"))
@@ -27,6 +28,12 @@ for _variable, _value in {
     "GIT_COMMITTER_EMAIL": "tests@example.com",
 }.items():
     os.environ.setdefault(_variable, _value)
+
+# No per-example deadline for the property tests: `make test` runs them beside installed
+# projects on two cores, where a 200 ms example can take a second, and a deadline would fail
+# a correct test (a flake seen in a run of the unit tier beside other work).
+settings.register_profile("template", deadline=None)
+settings.load_profile("template")
 
 # Each tier lives in its own folder; its marker is applied here so that
 # `pytest -m unit` (or render, update, e2e, random) selects exactly one tier.

@@ -80,8 +80,10 @@ class Lake:
     def scan(self, zone: Zone, dataset: str, batch_id: str) -> pl.LazyFrame:
         return scan_parquet(self.batch_file(zone, dataset, batch_id))
 
-    def chunks(self, zone: Zone, dataset: str, batch_id: str) -> Iterator[pl.DataFrame]:
-        return read_chunks(self.batch_file(zone, dataset, batch_id))
+    def chunks(
+        self, zone: Zone, dataset: str, batch_id: str, gather_bytes: int = 0
+    ) -> Iterator[pl.DataFrame]:
+        return read_chunks(self.batch_file(zone, dataset, batch_id), gather_bytes)
 
     def stream(
         self, zone: Zone, dataset: str, batch_id: str, row_group_bytes: int = 0
@@ -202,20 +204,37 @@ def parquet_schema(path: Path) -> pa.Schema:
     return pq.ParquetFile(parquet_parts(path)[0]).schema_arrow
 
 
-def read_chunks(path: Path) -> Iterator[pl.DataFrame]:
+def read_chunks(path: Path, gather_bytes: int = 0) -> Iterator[pl.DataFrame]:
     """Zone data one row group at a time (a ParquetStream writes one per chunk); data without
-    rows gives one empty frame, so its columns are still known."""
+    rows gives one empty frame, so its columns are still known.
+
+    With `gather_bytes`, consecutive row groups are gathered into one frame until it holds
+    about that many bytes: the clean zone of a fact has a file per event hour, and a small
+    batch spread over many hours would otherwise be checked hour by hour, a call per few
+    rows. Gathering whole row groups keeps a key partition whole (quality/checks.py), and
+    memory holds about `gather_bytes` plus one row group."""
     files = [pq.ParquetFile(part) for part in parquet_parts(path)]
     groups = [(file, index) for file in files for index in range(file.metadata.num_row_groups)]
     if not groups:
-        frame = pl.from_arrow(files[0].schema_arrow.empty_table())
-        assert isinstance(frame, pl.DataFrame)
-        yield frame
+        yield _polars(files[0].schema_arrow.empty_table())
         return
+    gathered: list[pa.Table] = []
+    size = 0
     for file, index in groups:
-        frame = pl.from_arrow(file.read_row_group(index))
-        assert isinstance(frame, pl.DataFrame)
-        yield frame
+        table = file.read_row_group(index)
+        gathered.append(table)
+        size += table.nbytes
+        if size >= gather_bytes:
+            yield _polars(pa.concat_tables(gathered, promote_options="default"))
+            gathered, size = [], 0
+    if gathered:
+        yield _polars(pa.concat_tables(gathered, promote_options="default"))
+
+
+def _polars(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def memory_bytes(path: Path, sample_rows: int = 65_536) -> int:
