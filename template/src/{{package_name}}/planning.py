@@ -56,8 +56,9 @@ class BatchPlanner:
         pii_key(self.settings)  # refuse a bad key before anything is written
         with self.warehouse() as wh:
             done = wh.processed_fingerprints()
-            # An archive file's name is its batch's (a written batch is never appended to):
-            # a path in the ledger is not read again, so a run does not hash the whole archive.
+            # An archive file is named after its stream batch, and a batch written again holds
+            # the same events: a path in the ledger is not read again, so a run does not hash
+            # the whole archive.
             seen = {str(row[0]) for row in wh.execute("SELECT path FROM ops.processed_files")}
         new_archive = [
             InputFile(dataset, path, fingerprint(path), path.stat().st_size)
