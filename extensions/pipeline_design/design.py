@@ -199,6 +199,10 @@ def components(a: Answers, stack: Stack) -> frozenset[str]:
         parts |= {"batch", f"batch_{stack.batch_engine}"}
     if stack.stream_engine:
         parts |= {"streaming", f"stream_{stack.stream_engine}"}
+    if stack.stream_engine and not stack.batch_engine:
+        # Streaming-only: the warehouse is loaded from the stream's lake archive (its closed
+        # hours, on the orchestrator's schedule), or BI and ML would read an empty warehouse.
+        parts.add("batch_from_stream_archive")
     if a.quality_checks:
         parts.add("quality")
     if set(a.compliance) & {"gdpr", "pii_masking", "hipaa"}:

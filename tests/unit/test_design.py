@@ -89,6 +89,16 @@ def test_components_follow_the_answers() -> None:
     assert "batch" not in streaming_only and "streaming" in streaming_only
 
 
+def test_only_a_streaming_only_design_loads_the_stream_archive_in_its_batch() -> None:
+    """Rule: a design without a batch engine loads the stream's lake archive on the
+    orchestrator's schedule; a hybrid loads its files (and reconciles with the archive)."""
+    for engine in ("flink", "faust"):
+        only = replace(preset("iot-telemetry-streaming"), stream_engine=engine)
+        assert "batch_from_stream_archive" in build_design(only).components
+    assert "batch_from_stream_archive" not in build_design(preset("hybrid-clickstream")).components
+    assert "batch_from_stream_archive" not in build_design(Answers()).components
+
+
 def test_an_override_of_the_advice_is_recorded_in_the_rationale() -> None:
     d = build_design(Answers(batch_engine="spark", batch_gb_per_day=0.1))
     assert d.rationale["batch_engine"].startswith("Chosen by the team over the advised 'polars'")

@@ -45,6 +45,9 @@ class BatchState:
     # Set while a process runs stages of this batch, cleared when it records the outcome.
     pid: int | None = None
     stage: str | None = None  # the stage running now
+    # Rows the stream core checked and masked already (the stream's lake archive): validate
+    # types them and does not mask them again.
+    masked_upstream: bool = False
 
     def count(self, dataset: str, key: str, value: int) -> None:
         self.counts.setdefault(

@@ -76,11 +76,15 @@ class BatchEngine(Protocol):
         now: datetime,
         key: str,
         flag_duplicates: bool,
+        masked_upstream_rows: bool = False,
     ) -> Validated:
         """Type the raw rows by the contract's rules; rows that break one go to the quarantine
         with `_reason` and `_quarantined_at` (= `now`); the valid rows are masked with `key`.
         With `flag_duplicates`, every copy of a repeated key but the latest is quarantined
-        (`duplicate_key:<keys>`). `zone.quarantine` exists afterwards only if rows went there."""
+        (`duplicate_key:<keys>`). `zone.quarantine` exists afterwards only if rows went there.
+        With `masked_upstream_rows` (the stream's lake archive: rows the stream core checked
+        and masked) masked columns are held to their type only and nothing is masked again
+        (`rules.contract_rules`, `privacy.masking.masked_upstream`)."""
         ...
 
     def transform(

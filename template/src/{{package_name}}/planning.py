@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -21,9 +21,11 @@ from .privacy.keys import pii_key
 from .rules import TIMESTAMP_FORMAT
 from .sinks.lake import Lake, scan_parquet
 from .sinks.warehouse import Warehouse
-from .sources.files import discover
+from .sources.files import InputFile, discover, fingerprint
 
 FILES_BATCH_PREFIX = "b"  # replays start with "r", backfills with "f"
+# A batch of the stream's lake archive files (a streaming-only design): its rows are masked.
+ARCHIVE_BATCH_PREFIX = "a"
 
 
 class BatchPlanner:
@@ -41,22 +43,49 @@ class BatchPlanner:
         self.batches_dir = batches_dir
         self.warehouse = warehouse
 
-    def files(self, command: str = "run") -> BatchState | None:
-        """A batch of the input files not loaded yet, or None when there is nothing new."""
+    def files(
+        self, command: str = "run", archive: Mapping[str, Sequence[Path]] | None = None
+    ) -> BatchState | None:
+        """A batch of the input files not loaded yet, or None when there is nothing new.
+
+        `archive`: per dataset, files of the stream's lake archive (a streaming-only design),
+        kept by the same ledger. Their new ones make a batch of their own, planned first: its
+        rows are masked already, the input files' are not, and a batch validates its rows
+        one way.
+        """
         pii_key(self.settings)  # refuse a bad key before anything is written
-        found = discover(self.settings.input_dir, self.contracts)
         with self.warehouse() as wh:
             done = wh.processed_fingerprints()
+            # An archive file is named after its stream batch, and a batch written again holds
+            # the same events: a path in the ledger is not read again, so a run does not hash
+            # the whole archive.
+            seen = {str(row[0]) for row in wh.execute("SELECT path FROM ops.processed_files")}
+        new_archive = [
+            InputFile(dataset, path, fingerprint(path), path.stat().st_size)
+            for dataset, paths in (archive or {}).items()
+            for path in (p.resolve() for p in paths)
+            if str(path) not in seen
+        ]
+        new_archive = [f for f in new_archive if f.sha256 not in done]
+        if new_archive:
+            return self._batch(ARCHIVE_BATCH_PREFIX, new_archive, command, masked_upstream=True)
+        found = discover(self.settings.input_dir, self.contracts)
         new = [f for f in found if f.sha256 not in done]
         if not new:
             return None
+        return self._batch(FILES_BATCH_PREFIX, new, command)
+
+    def _batch(
+        self, prefix: str, new: Sequence[InputFile], command: str, *, masked_upstream: bool = False
+    ) -> BatchState:
         # Same files, same batch id: a re-run after a crash overwrites instead of duplicating.
         return BatchState(
-            batch_id=batch_id(FILES_BATCH_PREFIX, sorted(f.sha256 for f in new)),
+            batch_id=batch_id(prefix, sorted(f.sha256 for f in new)),
             kind="files",
             command=command,
             files=[f.as_dict() for f in new],
             datasets=sorted({f.dataset for f in new}, key=list(self.contracts).index),
+            masked_upstream=masked_upstream,
         )
 
     def replay(self, dataset: str | None = None) -> BatchState | None:
@@ -76,6 +105,10 @@ class BatchPlanner:
         ]
         if not paths:
             return None
+        # The quarantine of an archive batch holds masked rows: they are replayed in a batch
+        # of their own, first, which does not mask them again.
+        masked = [p for p in paths if _batch_of(p).startswith(ARCHIVE_BATCH_PREFIX)]
+        paths = masked or paths
         datasets = sorted({p.parent.parent.name for p in paths}, key=list(self.contracts).index)
         return BatchState(
             batch_id=batch_id("r", [str(p) for p in paths] + [str(time.time_ns())]),
@@ -83,6 +116,7 @@ class BatchPlanner:
             command="dlq replay",
             replayed=[str(p) for p in paths],
             datasets=datasets,
+            masked_upstream=bool(masked),
         )
 
     def backfill(self, start: date, end: date) -> BatchState:
@@ -144,6 +178,11 @@ class BatchPlanner:
         if not frames:
             return pl.LazyFrame()
         return pl.concat(frames, how="diagonal_relaxed").filter(in_window(contract, window))
+
+
+def _batch_of(path: Path) -> str:
+    """The batch id of a zone file (<zone>/<dataset>/batch_id=<id>/<file>)."""
+    return path.parent.name.removeprefix("batch_id=")
 
 
 def batch_id(prefix: str, parts: Sequence[str]) -> str:

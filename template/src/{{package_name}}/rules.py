@@ -111,8 +111,28 @@ def column_rules(column: Column) -> tuple[Rule, ...]:
     return tuple(Rule(kind, column) for kind in kinds)
 
 
-def contract_rules(contract: Contract) -> list[Rule]:
-    return [rule for column in contract.columns for rule in column_rules(column)]
+# What a value masked upstream is still held to. The stream core checks every rule on the
+# clear value, then masks it (streaming/core.py): a pseudonymised email is hex, a generalised
+# IP a network, so the clear value's grammar (pattern, format, allowed values, being present)
+# no longer applies to it; its type and the absence of control characters still do.
+MASKED_VALUE_RULES: frozenset[RuleKind] = frozenset({"control_character", "bad_type"})
+
+
+def contract_rules(contract: Contract, *, masked_upstream: bool = False) -> list[Rule]:
+    """The rules of every column; with `masked_upstream` (rows the stream core checked and
+    masked: its lake archive), a masked column keeps only MASKED_VALUE_RULES, and a column
+    masked by `drop` none (the archive does not hold it)."""
+    if not masked_upstream:
+        return [rule for column in contract.columns for rule in column_rules(column)]
+    rules: list[Rule] = []
+    for column in contract.columns:
+        if column.masking == "drop":
+            continue
+        own = column_rules(column)
+        if column.masking != "none":
+            own = tuple(rule for rule in own if rule.kind in MASKED_VALUE_RULES)
+        rules += own
+    return rules
 
 
 def window(column: Column, now: datetime) -> tuple[date, date] | tuple[datetime, datetime]:

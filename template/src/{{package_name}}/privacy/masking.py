@@ -80,3 +80,11 @@ def mask(frame: pl.DataFrame, contract: Contract, key: str) -> pl.DataFrame:
             case "generalise_year":
                 expressions.append(generalise_year(value).alias(column.name))
     return frame.with_columns(expressions).drop(dropped)
+
+
+def masked_upstream(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Rows the stream core masked already (its lake archive), as `mask` would leave them,
+    without masking them again: a pseudonym of a pseudonym would no longer match the
+    erasure lookups' and the joins' tokens of the same value. Only the `drop` columns go
+    (absent from the archive, null here)."""
+    return frame.drop(c.name for c in contract.pii_columns if c.masking == "drop")

@@ -111,11 +111,17 @@ class Lake:
 
     @io_retry
     def quarantine_file(
-        self, source: Path, dataset: str, batch_id: str, reason: dict[str, Any]
+        self,
+        source: Path,
+        dataset: str,
+        batch_id: str,
+        reason: dict[str, Any],
+        name: str | None = None,
     ) -> Path:
         """Keep an input file that could not be read, byte for byte, with its reason beside it
-        (`<name>.reason.json`). Fix it and drop the fixed file into the input folder again."""
-        target = self.rejected_file(dataset, batch_id, source.name)
+        (`<name>.reason.json`; `name`, the source's own by default). Fix it and drop the fixed
+        file into the input folder again."""
+        target = self.rejected_file(dataset, batch_id, name or source.name)
         _write_atomic(target, lambda temporary: shutil.copyfile(source, temporary))
         text = json.dumps(reason, indent=2)
         _write_atomic(

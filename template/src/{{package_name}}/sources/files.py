@@ -283,6 +283,7 @@ def read_file(
     chunk_bytes: int = CHUNK_BYTES,
     sink: Callable[[pl.DataFrame], None] | None = None,
     formats: Collection[str] = INPUT_FORMATS,
+    masked_upstream: bool = False,
 ) -> FileRead:
     """The file's rows as strings, in contract column order, plus the lineage columns.
 
@@ -292,10 +293,14 @@ def read_file(
     rejected all the same, and the caller discards what it got (the pipeline writes the
     dataset's raw file again without that file). Without a sink the rows are collected.
     `formats` are the project's answers: a Parquet or gzip file is read only when chosen.
+    `masked_upstream`: a file of the stream's lake archive (Parquet, whatever the answers,
+    its rows masked by the stream core), which does not hold the columns masked by `drop`.
     """
     collected: list[pl.DataFrame] = []
     emit = sink or collected.append
     fmt = file_format(file.path, contract)
+    if masked_upstream:
+        formats = {*formats, "parquet"}
     refused = _not_readable(fmt, formats)
     if refused is not None:  # not opened at all: its records are not counted
         return FileRead(empty_raw(contract), 0, 0, refused.reason, refused.detail)
@@ -304,7 +309,9 @@ def read_file(
         emit(_with_lineage(rows, contract, file, batch_id, ingested_at))
 
     if fmt.records == "parquet":
-        read = _read_parquet(file.path, contract, lineage, chunk_bytes)
+        dropped = {c.name for c in contract.pii_columns if c.masking == "drop"}
+        absent = dropped if masked_upstream else set()
+        read = _read_parquet(file.path, contract, lineage, chunk_bytes, absent)
     else:
         read = _read_lines(file.path, fmt, contract, lineage, chunk_bytes)
     if read.rejected is not None or not collected:
@@ -668,10 +675,15 @@ def _decode(lines: pl.DataFrame, schema: pl.Struct) -> pl.DataFrame:
 
 
 def _read_parquet(
-    path: Path, contract: Contract, emit: Callable[[pl.DataFrame], None], chunk_bytes: int
+    path: Path,
+    contract: Contract,
+    emit: Callable[[pl.DataFrame], None],
+    chunk_bytes: int,
+    absent: Collection[str] = (),
 ) -> FileRead:
     """A Parquet file, a batch of rows at a time (row group by row group), every value as
-    text. Its records are its rows; it has no blank lines."""
+    text. Its records are its rows; it has no blank lines. The contract's columns in `absent`
+    may be missing from the file: they are read as empty."""
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError):
@@ -680,15 +692,17 @@ def _read_parquet(
         )
     with parquet:
         records = parquet.metadata.num_rows
-        problem = _parquet_schema_problem(parquet.schema_arrow, contract)
+        problem = _parquet_schema_problem(parquet.schema_arrow, contract, absent)
         if problem:
             return _rejected(contract, records, "schema_mismatch", problem)
         first_row = 1
         rows_per_batch = max(1, chunk_bytes // _PARQUET_ROW_BYTES)
-        columns = list(contract.column_names)  # the file's other columns are left alone
+        # The file's other columns are left alone.
+        names = parquet.schema_arrow.names
+        columns = [name for name in contract.column_names if name in names]
         try:
             for batch in parquet.iter_batches(rows_per_batch, columns=columns):
-                emit(_parquet_rows(batch, contract, first_row))
+                emit(_parquet_rows(_with_absent(batch, contract), contract, first_row))
                 first_row += batch.num_rows
         # A damaged page, or a value Arrow or Polars cannot hold (text that is not UTF-8 in
         # a string column): never quote the message, it may repeat the value.
@@ -703,11 +717,22 @@ def _rejected(contract: Contract, records: int, reason: str, detail: str) -> Fil
     return FileRead(empty_raw(contract), records, 0, reason, detail)
 
 
-def _parquet_schema_problem(schema: pa.Schema, contract: Contract) -> str:
+def _with_absent(batch: pa.RecordBatch, contract: Contract) -> pa.RecordBatch:
+    """The batch with the contract's columns it lacks (allowed `absent` ones) as nulls."""
+    missing = [name for name in contract.column_names if name not in batch.schema.names]
+    for name in missing:
+        batch = batch.append_column(name, pa.nulls(batch.num_rows, pa.string()))
+    return batch
+
+
+def _parquet_schema_problem(
+    schema: pa.Schema, contract: Contract, absent: Collection[str] = ()
+) -> str:
     """What keeps a Parquet file's columns from being the contract's, naming columns only:
-    a missing column, a repeated one, or one whose type has no single text value."""
+    a missing column (but those in `absent`), a repeated one, or one whose type has no
+    single text value."""
     names = schema.names
-    missing = [name for name in contract.column_names if name not in names]
+    missing = [n for n in contract.column_names if n not in names and n not in absent]
     repeated = [name for name in contract.column_names if names.count(name) > 1]
     present = [name for name in contract.column_names if names.count(name) == 1]
     nested = [name for name in present if pa.types.is_nested(schema.field(name).type)]

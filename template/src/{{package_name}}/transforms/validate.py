@@ -142,8 +142,11 @@ def _broken(rule: Rule, now: datetime) -> pl.Expr:
     return broken.fill_null(False)
 
 
-def _all_rules(contract: Contract, now: datetime) -> list[tuple[pl.Expr, str]]:
-    return [(_broken(rule, now), rule.reason) for rule in contract_rules(contract)]
+def _all_rules(
+    contract: Contract, now: datetime, *, masked_upstream: bool = False
+) -> list[tuple[pl.Expr, str]]:
+    rules = contract_rules(contract, masked_upstream=masked_upstream)
+    return [(_broken(rule, now), rule.reason) for rule in rules]
 
 
 def _read_error() -> pl.Expr:
@@ -155,17 +158,19 @@ def _read_error() -> pl.Expr:
     )
 
 
-def failed_expr(contract: Contract, now: datetime) -> pl.Expr:
+def failed_expr(contract: Contract, now: datetime, *, masked_upstream: bool = False) -> pl.Expr:
     """True for a row that breaks any rule, or that the reader could not parse at all
     (on the columns of `_with_text_and_values`)."""
-    conditions = [condition for condition, _ in _all_rules(contract, now)]
+    rules = _all_rules(contract, now, masked_upstream=masked_upstream)
+    conditions = [condition for condition, _ in rules]
     return _read_error().is_not_null() | pl.any_horizontal(conditions)
 
 
-def reason_expr(contract: Contract, now: datetime) -> pl.Expr:
+def reason_expr(contract: Contract, now: datetime, *, masked_upstream: bool = False) -> pl.Expr:
     """Every failed rule of a row, joined with '; ' (empty when the row is valid; on the
     columns of `_with_text_and_values`)."""
-    reasons = [pl.when(failed).then(pl.lit(reason)) for failed, reason in _all_rules(contract, now)]
+    rules = _all_rules(contract, now, masked_upstream=masked_upstream)
+    reasons = [pl.when(failed).then(pl.lit(reason)) for failed, reason in rules]
     # An unparsed line fails only for the reader's reason: its columns are all null.
     return (
         pl.when(_read_error().is_not_null())
@@ -202,8 +207,14 @@ def validate(
     *,
     now: datetime | None = None,
     quarantine_duplicate_keys: bool = False,
+    masked_upstream: bool = False,
 ) -> ValidationResult:
     """Split `raw` into typed valid rows and quarantined rows with their reasons.
+
+    With `masked_upstream` the rows were checked and masked by the stream core (the stream's
+    lake archive): masked columns are held to their type only (`rules.MASKED_VALUE_RULES`),
+    and a column the contract masks by `drop` is not expected (the caller does not mask
+    these rows again: `privacy.masking.masked_upstream`).
 
     With `quarantine_duplicate_keys` (a project without the dedup transformation, whose
     sources promise unique keys), every copy of a repeated key but the latest is quarantined
@@ -216,7 +227,7 @@ def validate(
     # Each column is normalised and parsed once, for its rules and the valid rows; reasons
     # are spelled out for failed rows only.
     lazy = _with_text_and_values(raw.lazy(), contract).with_columns(
-        _failed=failed_expr(contract, now)
+        _failed=failed_expr(contract, now, masked_upstream=masked_upstream)
     )
     if quarantine_duplicate_keys:
         lazy = _flag_duplicate_keys(lazy, contract)
@@ -242,7 +253,10 @@ def validate(
         checked.lazy()
         .filter(pl.col("_failed"))
         .with_columns(
-            _reason=pl.coalesce(pl.col("_reason_extra"), reason_expr(contract, now)),
+            _reason=pl.coalesce(
+                pl.col("_reason_extra"),
+                reason_expr(contract, now, masked_upstream=masked_upstream),
+            ),
             _quarantined_at=pl.lit(now, dtype=TIMESTAMP_TYPE),
         )
         .drop("_failed", "_duplicate", "_reason_extra")

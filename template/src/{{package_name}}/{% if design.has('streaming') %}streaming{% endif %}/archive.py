@@ -8,7 +8,9 @@ batch again replaces its files instead of adding rows. Readers take the folder a
 hive-partitioned dataset (DuckDB `read_parquet(..., hive_partitioning = true)`, Spark,
 Polars `scan_parquet`). pyarrow only: the Flink job's environment has no Polars.
 
-The hybrid batch reconciles its counts with `counts_by_hour` (stream_reconciliation.py).
+The hybrid batch reconciles its counts with `counts_by_hour` (stream_reconciliation.py). A
+streaming-only design's batch loads the archive into the warehouse: the files of its closed
+hours (`closed_files`), each once (the input file ledger), as rows already masked.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,32 @@ class LakeArchive:
             written.append(path)
         return written
 
+    def hours(self) -> dict[Hour, Path]:
+        """The archive's event hours and their folders (a folder of another name is not one)."""
+        found: dict[Hour, Path] = {}
+        for folder in self.root.glob("event_date=*/event_hour=*"):
+            try:
+                day = date.fromisoformat(folder.parent.name.removeprefix("event_date="))
+                hour = int(folder.name.removeprefix("event_hour="))
+            except ValueError:
+                continue
+            if folder.is_dir() and 0 <= hour <= 23:
+                found[day.isoformat(), hour] = folder
+        return found
+
+    def closed_files(
+        self, now: datetime, lateness_s: float, flush_s: float = ARCHIVE_FLUSH_SECONDS
+    ) -> list[Path]:
+        """The files of the hours no event can still reach (`closes_at` <= now), oldest hour
+        first; an open hour's files wait for a later run."""
+        return [
+            path
+            for hour, folder in sorted(self.hours().items())
+            if closes_at(hour, lateness_s, flush_s) <= now
+            for path in sorted(folder.glob("*.parquet"))
+            if path.is_file()
+        ]
+
     def counts_by_hour(self) -> dict[Hour, int]:
         """Events archived per event hour, from the files' footers (no data is read)."""
         counts: dict[Hour, int] = defaultdict(int)
@@ -72,6 +100,17 @@ class LakeArchive:
             hour = int(path.parent.name.removeprefix("event_hour="))
             counts[day, hour] += pq.ParquetFile(path).metadata.num_rows
         return dict(counts)
+
+
+def closes_at(hour: Hour, lateness_s: float, flush_s: float) -> datetime:
+    """When an event hour is closed: its end, plus the stream's allowed lateness (an event
+    later than that goes to the late output, not here), plus the archive's flush interval (the
+    last events of the hour wait at most that long in an engine's buffer for their file).
+    A file that still lands in a closed hour (a stream catching up after an outage) is loaded
+    by the next run: each file is loaded once, whenever it appears."""
+    day, hour_of_day = hour
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(hours=hour_of_day)
+    return start + timedelta(hours=1, seconds=lateness_s + flush_s)
 
 
 def _timestamps(rows: list[dict[str, Any]], name: str) -> pa.Array:

@@ -20,7 +20,7 @@ import structlog
 from ...chunking import MemoryBudget, key_partitions
 from ...contracts import Contract
 from ...engine import Transformed, Validated, ZonePaths
-from ...privacy.masking import mask
+from ...privacy.masking import mask, masked_upstream
 from ...sinks.lake import (
     ParquetStream,
     PartitionedParquetStream,
@@ -52,6 +52,7 @@ class PolarsEngine:
         now: datetime,
         key: str,
         flag_duplicates: bool,
+        masked_upstream_rows: bool = False,
     ) -> Validated:
         assert zone.quarantine is not None
         chunks = read_chunks(zone.source)
@@ -66,9 +67,16 @@ class PolarsEngine:
         ):
             for chunk in chunks:
                 result = validate(
-                    chunk, contract, now=now, quarantine_duplicate_keys=flag_duplicates
+                    chunk,
+                    contract,
+                    now=now,
+                    quarantine_duplicate_keys=flag_duplicates,
+                    masked_upstream=masked_upstream_rows,
                 )
-                valid.write(mask(result.valid, contract, key))
+                if masked_upstream_rows:
+                    valid.write(masked_upstream(result.valid, contract))
+                else:
+                    valid.write(mask(result.valid, contract, key))
                 quarantine.write(result.quarantine)
                 reasons.update(reason_counts(result.quarantine))
         if not quarantine.rows:

@@ -59,7 +59,12 @@ class SparkEngine:
         now: datetime,
         key: str,
         flag_duplicates: bool,
+        masked_upstream_rows: bool = False,
     ) -> Validated:
+        if masked_upstream_rows:
+            # Rows masked upstream come from the stream's lake archive, which only a
+            # streaming-only design loads in its batch, and such a design has no Spark engine.
+            raise NotImplementedError("the Spark engine never validates rows masked upstream")
         raw = read_zone(self.spark, zone.source)
         # The rules run once, into scratch space, and every output reads what they wrote.
         # Not `persist`: Spark builds a cached partition in the heap before it may spill it,
