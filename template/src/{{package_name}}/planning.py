@@ -59,7 +59,11 @@ class BatchPlanner:
             # An archive file is named after its stream batch, and a batch written again holds
             # the same events: a path in the ledger is not read again, so a run does not hash
             # the whole archive.
-            seen = {str(row[0]) for row in wh.execute("SELECT path FROM ops.processed_files")}
+            seen = (
+                {str(row[0]) for row in wh.execute("SELECT path FROM ops.processed_files")}
+                if archive
+                else set()
+            )
         new_archive = [
             InputFile(dataset, path, fingerprint(path), path.stat().st_size)
             for dataset, paths in (archive or {}).items()
