@@ -63,8 +63,12 @@ class SparkEngine:
     ) -> Validated:
         if masked_upstream_rows:
             # Rows masked upstream come from the stream's lake archive, which only a
-            # streaming-only design loads in its batch, and such a design has no Spark engine.
-            raise NotImplementedError("the Spark engine never validates rows masked upstream")
+            # streaming-only design loads in its batch; such a design has no Spark engine, so
+            # the planner never hands this engine such a batch.
+            raise ValueError(
+                "rows masked upstream (the stream archive of a streaming-only design) are "
+                "validated by the Polars engine; this design's batches never hold them"
+            )
         raw = read_zone(self.spark, zone.source)
         # The rules run once, into scratch space, and every output reads what they wrote.
         # Not `persist`: Spark builds a cached partition in the heap before it may spill it,
